@@ -1,0 +1,85 @@
+import { z } from 'zod';
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
+const aesKey = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional()
+  .refine((v) => v === undefined || /^[A-Za-z0-9+/]{43}$/.test(v), 'must be the 43-character EncodingAESKey from the WeCom console');
+
+const intFrom = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
+
+export const configSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    PORT: intFrom(3000, 0, 65535),
+    MONGODB_URL: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://').default('mongodb://127.0.0.1:27017/mulin'),
+    REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').default('redis://127.0.0.1:6379'),
+    QUEUE_PREFIX: z.string().regex(/^[a-zA-Z0-9_-]+$/, 'letters, digits, _ and - only').default('mulin'),
+
+    WECOM_API_BASE: z.string().url().default('https://qyapi.weixin.qq.com'),
+    WECOM_CORP_ID: optionalString,
+    WECOM_AIBOT_TOKEN: optionalString,
+    WECOM_AIBOT_ENCODING_AES_KEY: aesKey,
+    WECOM_AIBOT_ID: optionalString,
+    WECOM_APP_TOKEN: optionalString,
+    WECOM_APP_ENCODING_AES_KEY: aesKey,
+    WECOM_APP_AGENT_ID: z.coerce.number().int().positive().optional(),
+    WECOM_APP_SECRET: optionalString,
+    WECOM_TIMESTAMP_WINDOW_SECONDS: intFrom(300, 1, 20 * 366 * 24 * 3600),
+    WECOM_OUTBOUND: z.enum(['auto', 'live', 'outbox']).default('auto'),
+    OUTBOX_PATH: z.string().default('.run/outbox.jsonl'),
+    HTTP_BODY_LIMIT_BYTES: intFrom(256 * 1024, 1024, 20 * 1024 * 1024),
+    STREAM_WINDOW_SECONDS: intFrom(330, 30, 360),
+
+    OPENAI_BASE_URL: z.string().url().optional(),
+    OPENAI_API_KEY: optionalString,
+    OPENAI_MODEL: optionalString,
+
+    SHUTDOWN_GRACE_MS: intFrom(10000, 0, 120000),
+  })
+  .superRefine((c, ctx) => {
+    const pair = (a: keyof typeof c, b: keyof typeof c) => {
+      if ((c[a] === undefined) !== (c[b] === undefined)) {
+        ctx.addIssue({ code: 'custom', path: [c[a] === undefined ? a : b], message: `${a} and ${b} are set together` });
+      }
+    };
+    pair('WECOM_AIBOT_TOKEN', 'WECOM_AIBOT_ENCODING_AES_KEY');
+    pair('WECOM_APP_TOKEN', 'WECOM_APP_ENCODING_AES_KEY');
+    if (c.WECOM_APP_TOKEN !== undefined && c.WECOM_CORP_ID === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['WECOM_CORP_ID'], message: 'is required by the app callback (it is the receiveid)' });
+    }
+    if (c.WECOM_OUTBOUND === 'live') {
+      for (const k of ['WECOM_CORP_ID', 'WECOM_APP_SECRET', 'WECOM_APP_AGENT_ID'] as const) {
+        if (c[k] === undefined) ctx.addIssue({ code: 'custom', path: [k], message: 'is required when WECOM_OUTBOUND=live' });
+      }
+    }
+  });
+
+export type Config = z.infer<typeof configSchema> & { outboundMode: 'live' | 'outbox' };
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads the environment once; every bad key is reported together. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
+  }
+  const c = parsed.data;
+  const haveAppCreds = c.WECOM_CORP_ID !== undefined && c.WECOM_APP_SECRET !== undefined && c.WECOM_APP_AGENT_ID !== undefined;
+  const outboundMode = c.WECOM_OUTBOUND === 'auto' ? (haveAppCreds ? 'live' : 'outbox') : c.WECOM_OUTBOUND;
+  return { ...c, outboundMode };
+}
