@@ -5,6 +5,8 @@ export interface CardAction {
   taskId: string;
   eventKey: string;
   cardType: string | null;
+  /** Single-use code for updating the clicked card (app callbacks only). */
+  responseCode: string | null;
 }
 
 /** What every channel adapter turns a callback into; nothing past the adapter sees WeCom's shapes. */

@@ -2,7 +2,6 @@
 export const QUEUES = {
   intake: 'intake',
   delivery: 'delivery',
-  streamFallback: 'stream-fallback',
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];

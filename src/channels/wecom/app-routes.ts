@@ -1,0 +1,98 @@
+import Router from '@koa/router';
+import type { Logger } from '../../log';
+import type { Metrics } from '../../http/metrics';
+import { readRawBody } from '../../http/raw-body';
+import type { IntakeService } from '../../pipeline/intake';
+import type { InboundMessage } from '../../domain/inbound-message';
+import { parseAppEnvelope, parseAppPayload, type AppCallback } from './app-payload';
+import { CallbackError } from './callback-errors';
+import { signedQuery } from './signed-query';
+import type { WeComCrypto } from './crypto';
+import { inboundIdFor } from './ids';
+import { verifyAndDecrypt, verifyUrl } from './reply';
+
+export interface AppRouteDeps {
+  crypto: WeComCrypto;
+  intake: IntakeService;
+  log: Logger;
+  metrics: Metrics;
+  now: () => Date;
+  timestampWindowSeconds: number;
+  bodyLimitBytes: number;
+}
+
+function toInbound(cb: AppCallback, receivedAt: Date): InboundMessage | null {
+  const base = { channel: 'wecom_app' as const, compoundCode: null, chatId: null, chatType: 'single' as const, quote: null, receivedAt };
+  switch (cb.type) {
+    case 'text':
+      return { ...base, id: inboundIdFor('wecom_app', cb.msgId), rawId: cb.msgId, kind: 'text', senderId: cb.from, text: cb.content, action: null, sentAt: new Date(cb.createTime * 1000) };
+    case 'card_click': {
+      // WeCom's advice: events are deduplicated on sender + CreateTime; the task and key make a second button distinct.
+      const rawId = `${cb.from}|${cb.createTime}|${cb.taskId}|${cb.eventKey}`;
+      return {
+        ...base,
+        id: inboundIdFor('wecom_app', rawId),
+        rawId,
+        kind: 'card_action',
+        senderId: cb.from,
+        text: '',
+        action: { taskId: cb.taskId, eventKey: cb.eventKey, cardType: cb.cardType, responseCode: cb.responseCode },
+        sentAt: new Date(cb.createTime * 1000),
+      };
+    }
+    case 'other':
+      if (cb.msgId === null) return null;
+      return { ...base, id: inboundIdFor('wecom_app', cb.msgId), rawId: cb.msgId, kind: 'text', senderId: cb.from, text: '', action: null, sentAt: new Date(cb.createTime * 1000) };
+    case 'event':
+      return null;
+  }
+}
+
+/**
+ * GET/POST /wecom/app: the self-built app's verification and XML callbacks
+ * (receiveid = CorpID). Answers at once with an empty 200; replies go out later
+ * through message/send, since WeCom retries anything slower than 5 s.
+ */
+export function appRoutes(deps: AppRouteDeps): Router {
+  const router = new Router();
+  const route = 'app';
+  const nowSec = () => Math.floor(deps.now().getTime() / 1000);
+
+  router.get('/wecom/app', (ctx) => {
+    const plain = verifyUrl(deps.crypto, signedQuery(ctx), nowSec(), deps.timestampWindowSeconds);
+    deps.metrics.callbacks.inc({ route, outcome: 'url_verified' });
+    ctx.type = 'text/plain';
+    ctx.body = plain;
+  });
+
+  router.post('/wecom/app', async (ctx) => {
+    const timer = deps.metrics.callbackSeconds.startTimer({ route });
+    try {
+      const query = signedQuery(ctx);
+      const body = await readRawBody(ctx, deps.bodyLimitBytes);
+      const { encrypt } = parseAppEnvelope(body);
+      const plaintext = verifyAndDecrypt(deps.crypto, query, encrypt, nowSec(), deps.timestampWindowSeconds);
+      const cb = parseAppPayload(plaintext);
+      const msg = toInbound(cb, deps.now());
+      if (msg === null) {
+        deps.metrics.callbacks.inc({ route, outcome: 'event_ignored' });
+        deps.log.debug({ type: cb.type }, 'app callback without a message');
+      } else {
+        const { duplicate } = await deps.intake.accept(msg);
+        deps.metrics.callbacks.inc({ route, outcome: duplicate ? 'duplicate' : msg.kind === 'card_action' ? 'card_action' : 'accepted' });
+        deps.log.info({ inboundId: msg.id, kind: msg.kind, duplicate }, duplicate ? 'duplicate app callback' : 'app callback accepted');
+      }
+      ctx.status = 200;
+      ctx.type = 'text/plain';
+      ctx.body = '';
+    } catch (err) {
+      const reason = err instanceof CallbackError ? err.reason : ((err as { reason?: string }).reason ?? 'error');
+      deps.metrics.callbacks.inc({ route, outcome: reason });
+      throw err;
+    } finally {
+      timer();
+    }
+  });
+
+  return router;
+}

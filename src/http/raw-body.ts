@@ -1,0 +1,26 @@
+import type { Context } from 'koa';
+
+export class PayloadTooLargeError extends Error {
+  readonly status = 413;
+  readonly reason = 'body_too_large';
+  constructor(limit: number) {
+    super(`request body over ${limit} bytes`);
+  }
+}
+
+/** Reads the body as UTF-8 text, refusing anything over the limit without buffering it. */
+export async function readRawBody(ctx: Context, limit: number): Promise<string> {
+  const declared = Number(ctx.get('content-length') || '0');
+  if (declared > limit) throw new PayloadTooLargeError(limit);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) {
+      ctx.req.destroy();
+      throw new PayloadTooLargeError(limit);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
