@@ -4,6 +4,7 @@ import tseslint from 'typescript-eslint';
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', '.cache/', '.run/', 'coverage/'] },
   js.configs.recommended,
+  { files: ['*.js'], languageOptions: { globals: { module: 'readonly', require: 'readonly' } } },
   ...tseslint.configs.recommended,
   {
     rules: {

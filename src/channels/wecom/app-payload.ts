@@ -109,7 +109,45 @@ const cardClickSchema = z.object({
 const otherSchema = z.object({ MsgId: optional(64) });
 
 export function parseAppPayload(xml: string): AppCallback {
-  const root = parsePlaintextXml(xml);
+  return parseAppRoot(parsePlaintextXml(xml));
+}
+
+/**
+ * Apps can also be set to JSON callbacks (WeCom's JSON callback library): the envelope is
+ * `{"tousername","encrypt","agentid"}` and the plaintext carries the same fields as the XML.
+ */
+export function parseAppJsonEnvelope(body: string): AppEnvelope {
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch {
+    throw new MalformedEnvelopeError('invalid_json', 'envelope is not valid JSON');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new MalformedEnvelopeError('invalid_json', 'envelope is not a JSON object');
+  const v = value as Record<string, unknown>;
+  const encrypt = v.encrypt ?? v.Encrypt;
+  if (typeof encrypt !== 'string' || encrypt.length === 0 || encrypt.length > MAX_ENCRYPT_CHARS) {
+    throw new MalformedEnvelopeError('missing_encrypt', 'envelope has no usable encrypt field');
+  }
+  return { encrypt, toUserName: optionalText(v.tousername ?? v.ToUserName), agentId: optionalText(String(v.agentid ?? v.AgentID ?? '')) };
+}
+
+export function parseAppJsonPayload(json: string): AppCallback {
+  // MsgId is a 64-bit integer: quote it before JSON.parse rounds it.
+  const quoted = json.replace(/("MsgId"\s*:\s*)(\d+)/g, '$1"$2"');
+  let value: unknown;
+  try {
+    value = JSON.parse(quoted);
+  } catch {
+    throw new MalformedPayloadError('invalid_json', 'decrypted payload is not valid JSON');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new MalformedPayloadError('invalid_shape', 'payload is not a JSON object');
+  const root: XmlObject = {};
+  for (const [k, v] of Object.entries(value)) root[k] = typeof v === 'number' || typeof v === 'boolean' ? String(v) : v;
+  return parseAppRoot(root);
+}
+
+function parseAppRoot(root: XmlObject): AppCallback {
   const head = parsePayload(headSchema, root);
   const common = { from: head.FromUserName, createTime: head.CreateTime };
 

@@ -4,7 +4,7 @@ import type { Metrics } from '../../http/metrics';
 import { readRawBody } from '../../http/raw-body';
 import type { IntakeService } from '../../pipeline/intake';
 import type { InboundMessage } from '../../domain/inbound-message';
-import { parseAppEnvelope, parseAppPayload, type AppCallback } from './app-payload';
+import { parseAppEnvelope, parseAppJsonEnvelope, parseAppJsonPayload, parseAppPayload, type AppCallback } from './app-payload';
 import { CallbackError } from './callback-errors';
 import { signedQuery } from './signed-query';
 import type { WeComCrypto } from './crypto';
@@ -49,8 +49,8 @@ function toInbound(cb: AppCallback, receivedAt: Date): InboundMessage | null {
 }
 
 /**
- * GET/POST /wecom/app: the self-built app's verification and XML callbacks
- * (receiveid = CorpID). Answers at once with an empty 200; replies go out later
+ * GET/POST /wecom/app: the self-built app's verification and callbacks, XML or
+ * JSON (receiveid = CorpID). Answers at once with an empty 200; replies go out later
  * through message/send, since WeCom retries anything slower than 5 s.
  */
 export function appRoutes(deps: AppRouteDeps): Router {
@@ -70,9 +70,10 @@ export function appRoutes(deps: AppRouteDeps): Router {
     try {
       const query = signedQuery(ctx);
       const body = await readRawBody(ctx, deps.bodyLimitBytes);
-      const { encrypt } = parseAppEnvelope(body);
+      const json = body.trimStart().startsWith('{');
+      const { encrypt } = json ? parseAppJsonEnvelope(body) : parseAppEnvelope(body);
       const plaintext = verifyAndDecrypt(deps.crypto, query, encrypt, nowSec(), deps.timestampWindowSeconds);
-      const cb = parseAppPayload(plaintext);
+      const cb = plaintext.trimStart().startsWith('{') ? parseAppJsonPayload(plaintext) : parseAppPayload(plaintext);
       const msg = toInbound(cb, deps.now());
       if (msg === null) {
         deps.metrics.callbacks.inc({ route, outcome: 'event_ignored' });
