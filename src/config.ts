@@ -44,24 +44,28 @@ export const configSchema = z
     OPENAI_MODEL: optionalString,
 
     SHUTDOWN_GRACE_MS: intFrom(10000, 0, 120000),
-  })
-  .superRefine((c, ctx) => {
-    const pair = (a: keyof typeof c, b: keyof typeof c) => {
-      if ((c[a] === undefined) !== (c[b] === undefined)) {
-        ctx.addIssue({ code: 'custom', path: [c[a] === undefined ? a : b], message: `${a} and ${b} are set together` });
-      }
-    };
-    pair('WECOM_AIBOT_TOKEN', 'WECOM_AIBOT_ENCODING_AES_KEY');
-    pair('WECOM_APP_TOKEN', 'WECOM_APP_ENCODING_AES_KEY');
-    if (c.WECOM_APP_TOKEN !== undefined && c.WECOM_CORP_ID === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['WECOM_CORP_ID'], message: 'is required by the app callback (it is the receiveid)' });
-    }
-    if (c.WECOM_OUTBOUND === 'live') {
-      for (const k of ['WECOM_CORP_ID', 'WECOM_APP_SECRET', 'WECOM_APP_AGENT_ID'] as const) {
-        if (c[k] === undefined) ctx.addIssue({ code: 'custom', path: [k], message: 'is required when WECOM_OUTBOUND=live' });
-      }
-    }
   });
+
+/**
+ * Rules that tie keys together. They read the raw values, so they are reported
+ * alongside type errors instead of waiting for every key to parse.
+ */
+function crossKeyProblems(env: Record<string, string | undefined>): string[] {
+  const set = (k: string) => (env[k] ?? '').trim() !== '';
+  const problems: string[] = [];
+  const pair = (a: string, b: string) => {
+    if (set(a) !== set(b)) problems.push(`${set(a) ? b : a}: ${a} and ${b} are set together`);
+  };
+  pair('WECOM_AIBOT_TOKEN', 'WECOM_AIBOT_ENCODING_AES_KEY');
+  pair('WECOM_APP_TOKEN', 'WECOM_APP_ENCODING_AES_KEY');
+  if (set('WECOM_APP_TOKEN') && !set('WECOM_CORP_ID')) problems.push('WECOM_CORP_ID: is required by the app callback (it is the receiveid)');
+  if ((env.WECOM_OUTBOUND ?? '').trim() === 'live') {
+    for (const k of ['WECOM_CORP_ID', 'WECOM_APP_SECRET', 'WECOM_APP_AGENT_ID']) {
+      if (!set(k)) problems.push(`${k}: is required when WECOM_OUTBOUND=live`);
+    }
+  }
+  return problems;
+}
 
 export type Config = z.infer<typeof configSchema> & { outboundMode: 'live' | 'outbox' };
 
@@ -75,9 +79,8 @@ export class ConfigError extends Error {
 /** Reads the environment once; every bad key is reported together. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const parsed = configSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
-  }
+  const problems = [...(parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)), ...crossKeyProblems(env)];
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const c = parsed.data;
   const haveAppCreds = c.WECOM_CORP_ID !== undefined && c.WECOM_APP_SECRET !== undefined && c.WECOM_APP_AGENT_ID !== undefined;
   const outboundMode = c.WECOM_OUTBOUND === 'auto' ? (haveAppCreds ? 'live' : 'outbox') : c.WECOM_OUTBOUND;

@@ -42,7 +42,7 @@ export class IntakeService {
     try {
       await this.queue.add('intake', { inboundId }, { ...INTAKE_JOB_OPTIONS, jobId: jobId('intake', inboundId) });
     } catch (err) {
-      throw new ServiceUnavailableError('queue', err);
+      throw new ServiceUnavailableError('redis', err);
     }
   }
 }

@@ -31,9 +31,10 @@ export interface WorkerOptions {
   sender?: WeComSender;
   intakeConcurrency?: number;
   recoverEveryMs?: number;
+  /** How old an unprocessed message must be before the sweep re-queues it. */
+  recoverAfterMs?: number;
 }
 
-const RECOVER_AFTER_MS = 30_000;
 
 export function createSender(config: WorkerConfig, services: Services, log: Logger): WeComSender {
   if (config.outboundMode === 'outbox' || !config.WECOM_CORP_ID || !config.WECOM_APP_SECRET || !config.WECOM_APP_AGENT_ID) {
@@ -99,7 +100,7 @@ export async function startWorkers(services: Services, config: WorkerConfig, log
   });
 
   const recoverUnprocessed = async (): Promise<number> => {
-    const ids = await services.inbound.listUnprocessed(new Date(now().getTime() - RECOVER_AFTER_MS), 500);
+    const ids = await services.inbound.listUnprocessed(new Date(now().getTime() - (opts.recoverAfterMs ?? 30_000)), 500);
     for (const id of ids) await services.intake.enqueue(id);
     if (ids.length > 0) log.warn({ count: ids.length }, 're-queued accepted messages without a job');
     return ids.length;

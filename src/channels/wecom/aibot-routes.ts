@@ -3,6 +3,7 @@ import type { Logger } from '../../log';
 import type { Metrics } from '../../http/metrics';
 import { readRawBody } from '../../http/raw-body';
 import type { IntakeService } from '../../pipeline/intake';
+import { orUnavailable } from '../../pipeline/errors';
 import type { InboundMessage } from '../../domain/inbound-message';
 import { parseAibotEnvelope, parseAibotPayload, type AibotCallback } from './aibot-payload';
 import { CallbackError } from './callback-errors';
@@ -100,19 +101,16 @@ export function aibotRoutes(deps: AibotRouteDeps): Router {
         const log = deps.log.child({ inboundId: msg.id, chatId: msg.chatId });
         const streamId = streamIdFor(msg.id);
         // Stream state first: the worker may finish before this response is even sent.
-        await deps.streams.open(streamId, {
-          inboundId: msg.id,
-          responseUrl: cb.responseUrl,
-          deadline: new Date(receivedAt.getTime() + deps.streamWindowSeconds * 1000),
-        });
+        const deadline = new Date(receivedAt.getTime() + deps.streamWindowSeconds * 1000);
+        await orUnavailable('redis', () => deps.streams.open(streamId, { inboundId: msg.id, responseUrl: cb.responseUrl, deadline }));
         const { duplicate } = await deps.intake.accept(msg);
         deps.metrics.callbacks.inc({ route, outcome: duplicate ? 'duplicate' : 'accepted' });
         log.info({ duplicate, msgtype: cb.msgtype }, duplicate ? 'duplicate message callback' : 'message accepted');
-        const snap = await deps.streams.snapshot(streamId, receivedAt);
+        const snap = await orUnavailable('redis', () => deps.streams.snapshot(streamId, receivedAt));
         return streamReply(streamId, snap?.content ?? '', snap?.finish ?? false);
       }
       case 'stream_refresh': {
-        const snap = await deps.streams.snapshot(cb.streamId, receivedAt);
+        const snap = await orUnavailable('redis', () => deps.streams.snapshot(cb.streamId, receivedAt));
         deps.metrics.callbacks.inc({ route, outcome: snap ? 'stream_refresh' : 'stream_unknown' });
         // Unknown or expired stream: finish it so WeCom stops polling.
         return streamReply(cb.streamId, snap?.content ?? '', snap?.finish ?? true);
