@@ -48,6 +48,8 @@ export interface HarnessOptions {
   workerOptions?: WorkerOptions;
   /** Reuse another harness's database, queues and fake (a second "replica"). */
   shareWith?: Harness;
+  /** The clock of the web role and the workers (tests that move time). */
+  now?: () => Date;
 }
 
 export async function startHarness(opts: HarnessOptions): Promise<Harness> {
@@ -75,11 +77,12 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     const sample = await readFile(`${__dirname}/../../config/compounds.sample.yaml`, 'utf8');
     await loadCompounds(services.compounds, sample, 'yaml');
   }
-  const app = buildWebApp(services, config, log);
+  const app = buildWebApp(services, config, log, opts.now);
   const server: Server = app.listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', resolve));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const sim = new WeComSimulator({ baseUrl, aibot: AIBOT_KEYS, app: { ...APP_KEYS, corpId: fake.corpId } });
+  const nowSec = opts.now ? () => Math.floor((opts.now as () => Date)().getTime() / 1000) : undefined;
+  const sim = new WeComSimulator({ baseUrl, aibot: AIBOT_KEYS, app: { ...APP_KEYS, corpId: fake.corpId }, nowSec });
 
   const h: Harness = {
     name,
@@ -92,7 +95,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     sim,
     workers: null,
     async startWorkers(wopts?: WorkerOptions) {
-      h.workers = await startWorkers(services, config, log, { recoverEveryMs: 3_600_000, ...opts.workerOptions, ...wopts });
+      h.workers = await startWorkers(services, config, log, { recoverEveryMs: 3_600_000, now: opts.now, ...opts.workerOptions, ...wopts });
       return h.workers;
     },
     async close() {
