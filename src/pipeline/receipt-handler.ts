@@ -1,9 +1,11 @@
+import { maskPii } from '../domain/pii';
 import type { InboundHandler } from './handle-inbound';
 
 const SNIPPET_CHARS = 40;
 
 function snippet(text: string): string {
-  const oneLine = text.replace(/\s+/g, ' ').trim();
+  // The group reads this: no phone, ID-card or plate numbers are repeated back.
+  const oneLine = maskPii(text).replace(/\s+/g, ' ').trim();
   return oneLine.length > SNIPPET_CHARS ? `${oneLine.slice(0, SNIPPET_CHARS)}…` : oneLine;
 }
 
@@ -21,6 +23,9 @@ export const receiptHandler: InboundHandler = async (msg, ctx) => {
   }
   if (msg.chatType === 'group' && ctx.compound === null) {
     return { reply: '本群还没有登记为小区群，暂时无法受理。请联系社区工作人员开通。', handledBy: 'receipt.unregistered' };
+  }
+  if (ctx.chatRole === 'direct') {
+    return { reply: `已收到：“${snippet(msg.text)}”。`, handledBy: 'receipt' };
   }
   const where = ctx.compound ? `${ctx.compound.name}党支部` : '小区党支部';
   return { reply: `已收到：“${snippet(msg.text)}”。${where}会尽快查看，有进展会在这里告诉您。`, handledBy: 'receipt' };

@@ -84,6 +84,17 @@ describe('AI bot callbacks through the real app, Redis and store', () => {
     expect(final.stream.content).toContain('还没有登记');
   });
 
+  it('never repeats phone or plate numbers in the group, nor writes them to the logs', async () => {
+    const req = h.sim.aibotText({ msgid: 'msg-pii-0004', chatid: GROUP, userid: 'resident.li', text: '苏B·12345堵在3栋门口，车主电话13800001234' });
+    expect((await h.sim.post(req)).status).toBe(200);
+    const final = await pollStream(streamIdFor(inboundIdFor('wecom_aibot', 'msg-pii-0004')), 'resident.li');
+    expect(final.stream.content).toContain('[手机号]');
+    expect(final.stream.content).not.toMatch(/13800001234|12345/);
+    expect(JSON.stringify(h.logs.lines)).not.toMatch(/13800001234|苏B·12345/);
+    // The stored message keeps what staff need.
+    expect((await h.services.inbound.get(inboundIdFor('wecom_aibot', 'msg-pii-0004')))?.text).toContain('13800001234');
+  });
+
   it('finishes an unknown stream so WeCom stops polling', async () => {
     const res = await h.sim.post(h.sim.aibotStreamRefresh({ streamId: 'st_nope', chatid: GROUP, userid: 'x' }));
     expect(h.sim.openAibotReply(res.text)).toEqual({ msgtype: 'stream', stream: { id: 'st_nope', finish: true, content: '' } });
