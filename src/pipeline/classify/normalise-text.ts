@@ -34,8 +34,3 @@ export function stripDecorations(text: string): string {
     .replace(/\[[\u4e00-\u9fa5a-z]{1,4}\]/gi, ' ')
     .replace(/\p{Extended_Pictographic}|\p{Emoji_Modifier}|\uFE0F|\u200D/gu, ' ');
 }
-
-/** Clauses split on punctuation and whitespace (voice-to-text uses spaces or nothing). */
-export function splitClauses(text: string): string[] {
-  return text.split(/[\s,.!?;:，。！？；：、…~]+/).filter((c) => c.length > 0);
-}
