@@ -39,9 +39,17 @@ export const configSchema = z
     HTTP_BODY_LIMIT_BYTES: intFrom(256 * 1024, 1024, 20 * 1024 * 1024),
     STREAM_WINDOW_SECONDS: intFrom(330, 30, 360),
 
-    OPENAI_BASE_URL: z.string().url().optional(),
+    OPENAI_BASE_URL: optionalString.refine((v) => v === undefined || URL.canParse(v), 'must be a URL such as https://api.deepseek.com/v1'),
     OPENAI_API_KEY: optionalString,
     OPENAI_MODEL: optionalString,
+    OPENAI_TIMEOUT_MS: intFrom(8000, 500, 120000),
+    OPENAI_MAX_RETRIES: intFrom(1, 0, 5),
+    OPENAI_RESPONSE_FORMAT: z.enum(['json_schema', 'json_object']).default('json_schema'),
+    LLM_DAILY_CALLS_GLOBAL: intFrom(20000, 0, 1_000_000_000),
+    LLM_DAILY_TOKENS_GLOBAL: intFrom(20_000_000, 0, 1_000_000_000_000),
+    LLM_DAILY_CALLS_PER_COMPOUND: intFrom(300, 0, 1_000_000_000),
+    LLM_DAILY_TOKENS_PER_COMPOUND: intFrom(300_000, 0, 1_000_000_000_000),
+    LLM_CACHE_SECONDS: intFrom(600, 0, 86400),
 
     SHUTDOWN_GRACE_MS: intFrom(10000, 0, 120000),
   });
@@ -58,6 +66,7 @@ function crossKeyProblems(env: Record<string, string | undefined>): string[] {
   };
   pair('WECOM_AIBOT_TOKEN', 'WECOM_AIBOT_ENCODING_AES_KEY');
   pair('WECOM_APP_TOKEN', 'WECOM_APP_ENCODING_AES_KEY');
+  pair('OPENAI_BASE_URL', 'OPENAI_MODEL');
   if (set('WECOM_APP_TOKEN') && !set('WECOM_CORP_ID')) problems.push('WECOM_CORP_ID: is required by the app callback (it is the receiveid)');
   if ((env.WECOM_OUTBOUND ?? '').trim() === 'live') {
     for (const k of ['WECOM_CORP_ID', 'WECOM_APP_SECRET', 'WECOM_APP_AGENT_ID']) {

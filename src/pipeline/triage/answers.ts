@@ -1,0 +1,75 @@
+import { CATEGORY_NAME_ZH, type Category } from '../../domain/labels';
+
+// What the group reads. Short, public, no personal data, in the voice of a helpful
+// neighbour; the bot never pretends to be a person.
+
+const SHORT_NAME: Partial<Record<Category, string>> = {
+  illegal_parking: '违停',
+  illegal_construction: '违建',
+  green_occupation: '毁绿占绿',
+  garbage: '垃圾卫生',
+  neighbor_dispute: '邻里纠纷',
+  micro_wish: '微心愿',
+  emergency: '紧急险情',
+};
+
+export function categoryLabel(category: Category): string {
+  return SHORT_NAME[category] ?? CATEGORY_NAME_ZH[category].split(' / ')[0] ?? CATEGORY_NAME_ZH[category];
+}
+
+export interface TicketSummaryForAnswer {
+  ref: string;
+  category: Category;
+  place: string | null;
+  summary: string;
+  unitName: string;
+  dueText: string | null;
+}
+
+/** "已登记 #YX0315-0042【违停】3栋东侧消防通道，已转联合执法站，预计 24 小时内处理" */
+export function ticketOpened(t: TicketSummaryForAnswer): string {
+  const what = t.place ? `${t.place}${stripPlace(t.summary, t.place)}` : t.summary;
+  const due = t.dueText ? `，预计${t.dueText}处理` : '';
+  return `已登记 #${t.ref}【${categoryLabel(t.category)}】${what}，已转${t.unitName}${due}。`;
+}
+
+function stripPlace(summary: string, place: string): string {
+  const s = summary.startsWith(place) ? summary.slice(place.length) : summary;
+  return s.startsWith('，') || s === '' ? s : `，${s}`;
+}
+
+export function alreadyReported(ref: string): string {
+  return `已有人反映（#${ref}），已为您关注，进展会在群里通知。`;
+}
+
+export function emergencyAnswer(ref: string | null, kind: string): string {
+  const call = kind === 'injury' || kind === 'medical' ? '请立即拨打 120' : kind === 'violence' ? '请立即拨打 110' : '请立即拨打 119';
+  const numbers = '（火警 119、急救 120、报警 110）';
+  const tail = ref ? `已登记紧急工单 #${ref}，正在通知书记和街道。` : '正在通知书记和街道。';
+  return `⚠️ ${call}${numbers}，注意自身安全，远离危险。${tail}`;
+}
+
+export function clarifyQuestion(question: string | null, missing: 'place' | 'problem'): string {
+  if (question) return question;
+  return missing === 'place' ? '请问具体是几栋、哪个位置？' : '请问具体是什么情况？说一下位置和问题就好。';
+}
+
+export const NON_ISSUE_ANSWERS: Record<'chit_chat' | 'spam' | 'bot_feedback' | 'activity_signup', string> = {
+  chit_chat: '不客气～小区里遇到问题，随时@我说一声。',
+  spam: '本群只受理小区事务，广告信息不做处理。',
+  bot_feedback: '谢谢您的意见，我们会改进。有具体问题也可以直接@我。',
+  activity_signup: '收到～活动报名和咨询请以支部发布的通知为准，稍后会有工作人员回复您。',
+};
+
+export const UNREGISTERED_GROUP = '本群还没有登记为小区群，暂时无法受理。请联系社区工作人员开通。';
+export const INACTIVE_COMPOUND = '本小区的线上受理暂停中，有急事请直接联系小区党支部。';
+export const EMPTY_MENTION = '您好，我是睦邻小助手。有问题请@我直接说，比如“3栋楼道灯坏了”。';
+
+/** "24 小时内" / "2 个工作日内", from the SLA rule that set the due time. */
+export function dueTextFor(deadline: { hours: number; basis: 'calendar' | 'working' }, workdayHours = 8): string {
+  if (deadline.basis === 'calendar') {
+    return deadline.hours <= 48 ? `${deadline.hours} 小时内` : `${Math.round(deadline.hours / 24)} 天内`;
+  }
+  const days = deadline.hours / workdayHours;
+  return Number.isInteger(days) ? `${days} 个工作日内` : `${deadline.hours} 个工作小时内`;
+}
