@@ -1,0 +1,432 @@
+import { Schema, Types, type Connection, type FilterQuery, type Model } from 'mongoose';
+import type { Category } from '../domain/labels';
+import {
+  OPEN_STATUSES,
+  openTicket,
+  type HandlerTier,
+  type NewTicket,
+  type Ticket,
+  type TicketEvent,
+  type TicketReporter,
+  type TicketStatus,
+} from '../domain/ticket';
+import { InvalidTransitionError, reportEvent } from '../domain/ticket-transitions';
+import { isDuplicateKeyError } from './connection';
+
+/** save() lost a race: someone changed the ticket after it was read. Re-read, re-apply, retry. */
+export class ConcurrentUpdateError extends Error {
+  constructor(
+    readonly id: string,
+    readonly expectedVersion: number,
+    readonly actualVersion: number,
+  ) {
+    super(`ticket ${id} is at version ${actualVersion}, not ${expectedVersion}`);
+    this.name = 'ConcurrentUpdateError';
+  }
+}
+
+export class TicketNotFoundError extends Error {
+  constructor(readonly id: string) {
+    super(`no ticket ${id}`);
+    this.name = 'TicketNotFoundError';
+  }
+}
+
+export interface TicketRepoOptions {
+  now?: () => Date;
+  newId?: () => string;
+}
+
+export interface TicketQuery {
+  street?: string;
+  compoundCode?: string;
+  /** One status, several, or 'open' for OPEN_STATUSES. */
+  status?: TicketStatus | readonly TicketStatus[] | 'open';
+  tier?: HandlerTier;
+  category?: Category;
+  /** Open tickets (unless status says otherwise) due before this instant. */
+  overdueAt?: Date;
+  /** Escalated tickets whose unit has not reported in (报到) by this instant. */
+  reportInOverdueAt?: Date;
+  createdFrom?: Date;
+  createdBefore?: Date;
+}
+
+export type CountField = 'status' | 'tier' | 'category' | 'compoundCode' | 'urgency';
+
+const MAX_LIST = 500;
+// Each attempt either inserts or learns a higher taken number, so this only bounds a storm.
+const MAX_NUMBER_ATTEMPTS = 50;
+
+type TicketDoc = Omit<Ticket, 'id'> & { _id: string };
+interface CounterDoc {
+  _id: string;
+  seq: number;
+}
+
+const reporterSchema = new Schema<TicketReporter>(
+  { userId: { type: String, required: true }, messageId: { type: String, required: true }, at: { type: Date, required: true } },
+  { _id: false },
+);
+const eventSchema = new Schema<TicketEvent>(
+  {
+    at: { type: Date, required: true },
+    actor: {
+      kind: { type: String, required: true },
+      userId: { type: String, default: null },
+      role: { type: String, default: null },
+    },
+    action: { type: String, required: true },
+    from: { type: String, default: null },
+    to: { type: String, default: null },
+    note: { type: String, default: null },
+    data: { type: Schema.Types.Mixed },
+  },
+  { _id: false },
+);
+
+const schema = new Schema<TicketDoc>(
+  {
+    _id: { type: String, required: true },
+    compoundCode: { type: String, required: true },
+    street: { type: String, required: true },
+    number: { type: Number, required: true },
+    ref: { type: String, required: true },
+    category: { type: String, required: true },
+    tier: { type: String, required: true },
+    urgency: { type: String, required: true },
+    building: { type: String, default: null },
+    summary: { type: String, required: true },
+    description: { type: String, default: '' },
+    status: { type: String, required: true },
+    assignees: { type: [String], default: [] },
+    watchers: { type: [String], default: [] },
+    unitName: { type: String, required: true },
+    reporters: { type: [reporterSchema], default: [] },
+    reportCount: { type: Number, required: true },
+    sourceInboundId: { type: String, required: true },
+    dueAt: { type: Date, default: null },
+    snoozedUntil: { type: Date, default: null },
+    reportInDueAt: { type: Date, default: null },
+    gaps: { type: [String], default: [] },
+    classifier: {
+      source: { type: String, required: true },
+      model: { type: String, default: null },
+      promptVersion: { type: String, default: null },
+      fallbackReason: { type: String, default: null },
+      tokens: { type: Number, default: null },
+    },
+    history: { type: [eventSchema], default: [] },
+    version: { type: Number, required: true },
+    createdAt: { type: Date, required: true },
+    updatedAt: { type: Date, required: true },
+    resolvedAt: { type: Date, default: null },
+    closedAt: { type: Date, default: null },
+    resolution: { type: String, default: null },
+    duplicateOf: { type: String, default: null },
+  },
+  // Our own `version` and timestamps: mongoose's would bypass the injected clock and the history rule.
+  { collection: 'tickets', versionKey: false, timestamps: false },
+);
+// What a street office asks: a compound's board, a street's queue by due time, everything
+// overdue, a tier's workload. Every ticket has a sourceInboundId (FerretDB has no partial
+// indexes, so a null could not be left out of the unique index).
+schema.index({ compoundCode: 1, status: 1, createdAt: -1 });
+schema.index({ street: 1, status: 1, dueAt: 1 });
+schema.index({ status: 1, dueAt: 1 });
+schema.index({ status: 1, reportInDueAt: 1 });
+schema.index({ tier: 1, status: 1 });
+schema.index({ sourceInboundId: 1 }, { unique: true });
+schema.index({ compoundCode: 1, number: 1 }, { unique: true });
+schema.index({ 'reporters.messageId': 1 });
+schema.index({ compoundCode: 1, 'reporters.userId': 1 });
+
+const counterSchema = new Schema<CounterDoc>({ _id: { type: String, required: true }, seq: { type: Number, required: true } }, { collection: 'counters', versionKey: false });
+
+/** Fields save() may change; identity, numbering, source and classifier are fixed at creation. */
+const MUTABLE = [
+  'category',
+  'tier',
+  'urgency',
+  'building',
+  'summary',
+  'status',
+  'assignees',
+  'watchers',
+  'unitName',
+  'reporters',
+  'reportCount',
+  'dueAt',
+  'snoozedUntil',
+  'reportInDueAt',
+  'gaps',
+  'version',
+  'updatedAt',
+  'resolvedAt',
+  'closedAt',
+  'resolution',
+  'duplicateOf',
+] as const satisfies ReadonlyArray<keyof Ticket>;
+
+export class TicketRepo {
+  private readonly model: Model<TicketDoc>;
+  private readonly counters: Model<CounterDoc>;
+  private readonly now: () => Date;
+  private readonly newId: () => string;
+
+  constructor(conn: Connection, opts: TicketRepoOptions = {}) {
+    this.model = (conn.models.Ticket as Model<TicketDoc> | undefined) ?? conn.model<TicketDoc>('Ticket', schema);
+    this.counters = (conn.models.TicketCounter as Model<CounterDoc> | undefined) ?? conn.model<CounterDoc>('TicketCounter', counterSchema);
+    this.now = opts.now ?? (() => new Date());
+    this.newId = opts.newId ?? (() => new Types.ObjectId().toHexString());
+  }
+
+  async init(): Promise<void> {
+    await this.model.init();
+    await this.counters.init();
+  }
+
+  /**
+   * Opens a ticket numbered per compound. Idempotent on sourceInboundId: a retried job gets the
+   * ticket its first run opened (created: false). The unique (compoundCode, number) index is what
+   * makes numbers unique; the counter only proposes one, so a counter that lags (a lost $inc on
+   * FerretDB, a restored backup) costs a retry, never a duplicate number.
+   */
+  async create(input: NewTicket): Promise<{ ticket: Ticket; created: boolean }> {
+    const existing = await this.bySource(input.sourceInboundId);
+    if (existing) return { ticket: existing, created: false };
+    let number = await this.proposeNumber(input.compoundCode);
+    for (let attempt = 0; attempt < MAX_NUMBER_ATTEMPTS; attempt++) {
+      const ticket = openTicket(input, { id: this.newId(), number }, this.now());
+      try {
+        const { id, ...rest } = ticket;
+        await this.model.create({ _id: id, ...rest });
+        return { ticket, created: true };
+      } catch (err) {
+        if (!isDuplicateKeyError(err)) throw err;
+        const raced = await this.bySource(input.sourceInboundId);
+        if (raced) return { ticket: raced, created: false };
+        number = await this.numberAfterTaken(input.compoundCode);
+      }
+    }
+    throw new Error(`could not number a ticket for ${input.compoundCode} in ${MAX_NUMBER_ATTEMPTS} attempts`);
+  }
+
+  async get(id: string): Promise<Ticket | null> {
+    const doc = await this.model.findById(id).lean<TicketDoc>();
+    return doc ? toPlain(doc) : null;
+  }
+
+  async byRef(compoundCode: string, number: number): Promise<Ticket | null> {
+    const doc = await this.model.findOne({ compoundCode, number }).lean<TicketDoc>();
+    return doc ? toPlain(doc) : null;
+  }
+
+  async bySource(sourceInboundId: string): Promise<Ticket | null> {
+    const doc = await this.model.findOne({ sourceInboundId }).lean<TicketDoc>();
+    return doc ? toPlain(doc) : null;
+  }
+
+  /** Open tickets of a compound, newest first; `since` keeps those a resident reported on since then. */
+  async findOpen(q: { compoundCode: string; category?: Category; since?: Date; limit: number }): Promise<Ticket[]> {
+    const filter: FilterQuery<TicketDoc> = { compoundCode: q.compoundCode, status: { $in: OPEN_STATUSES } };
+    if (q.category) filter.category = q.category;
+    if (q.since) filter['reporters.at'] = { $gte: q.since };
+    const docs = await this.model.find(filter).sort({ createdAt: -1 }).limit(clamp(q.limit)).lean<TicketDoc[]>();
+    return docs.map(toPlain);
+  }
+
+  /** Open tickets this resident reported on since then, the one they reported on last first. */
+  async openForSender(compoundCode: string, senderId: string, since: Date): Promise<Ticket[]> {
+    // Without $elemMatch (FerretDB 1.24 lacks it) the two array conditions may hit different
+    // reporters, so the exact rule is applied again below.
+    const docs = await this.model
+      .find({ compoundCode, status: { $in: OPEN_STATUSES }, 'reporters.userId': senderId, 'reporters.at': { $gte: since } })
+      .sort({ createdAt: -1 })
+      .limit(50)
+      .lean<TicketDoc[]>();
+    const lastBySender = (t: Ticket) => Math.max(...t.reporters.filter((r) => r.userId === senderId && r.at >= since).map((r) => r.at.getTime()), -Infinity);
+    return docs
+      .map(toPlain)
+      .filter((t) => lastBySender(t) > -Infinity)
+      .sort((a, b) => lastBySender(b) - lastBySender(a));
+  }
+
+  /**
+   * Counts a report on an open ticket, once per message id (attached: false when already counted).
+   * One atomic update, so concurrent "+1"s never wait on each other; it bumps the version, so a
+   * staff save() made from an older read fails instead of dropping the report.
+   */
+  async attachReport(id: string, reporter: TicketReporter): Promise<{ ticket: Ticket; attached: boolean }> {
+    const now = this.now();
+    const res = await this.model.updateOne(
+      // $nor, not $ne: FerretDB 1.24 answers {'reporters.messageId': {$ne: x}} wrongly on arrays.
+      { _id: id, status: { $in: OPEN_STATUSES }, $nor: [{ 'reporters.messageId': reporter.messageId }] },
+      {
+        $push: { reporters: { ...reporter }, history: reportEvent(reporter, now) },
+        $inc: { reportCount: 1, version: 1 },
+        $set: { updatedAt: now },
+      },
+    );
+    const current = await this.get(id);
+    if (!current) throw new TicketNotFoundError(id);
+    if (res.modifiedCount === 1) return { ticket: current, attached: true };
+    if (current.reporters.some((r) => r.messageId === reporter.messageId)) return { ticket: current, attached: false };
+    throw new InvalidTransitionError(current.status, 'add_report', 'the ticket is no longer open');
+  }
+
+  /**
+   * Stores a ticket returned by applyAction, only if nobody changed it since expectedVersion was
+   * read. Only the new history events are written ($push), so stored history is never rewritten.
+   */
+  async save(ticket: Ticket, expectedVersion: number): Promise<Ticket> {
+    if (ticket.version !== ticket.history.length || ticket.version <= expectedVersion) {
+      throw new RangeError(`save() needs a ticket changed by applyAction: version ${ticket.version}, ${ticket.history.length} events, expected ${expectedVersion}`);
+    }
+    const set: Record<string, unknown> = {};
+    for (const k of MUTABLE) set[k] = ticket[k];
+    const res = await this.model.updateOne(
+      { _id: ticket.id, version: expectedVersion },
+      { $set: set, $push: { history: { $each: ticket.history.slice(expectedVersion) } } },
+    );
+    const current = await this.get(ticket.id);
+    if (!current) throw new TicketNotFoundError(ticket.id);
+    if (res.matchedCount === 0) throw new ConcurrentUpdateError(ticket.id, expectedVersion, current.version);
+    return current;
+  }
+
+  /** Overdue lists sort by due time, the rest newest first. */
+  async list(q: TicketQuery & { limit: number; skip?: number }): Promise<Ticket[]> {
+    const sort: Record<string, 1 | -1> = q.overdueAt ? { dueAt: 1 } : q.reportInOverdueAt ? { reportInDueAt: 1 } : { createdAt: -1 };
+    const docs = await this.model
+      .find(toFilter(q))
+      .sort(sort)
+      .skip(Math.max(0, q.skip ?? 0))
+      .limit(clamp(q.limit))
+      .lean<TicketDoc[]>();
+    return docs.map(toPlain);
+  }
+
+  async countBy(field: CountField, q: TicketQuery = {}): Promise<Record<string, number>> {
+    const rows = await this.model.aggregate<{ _id: string | null; n: number }>([{ $match: toFilter(q) }, { $group: { _id: `$${field}`, n: { $sum: 1 } } }]);
+    const out: Record<string, number> = {};
+    for (const r of rows) out[String(r._id)] = r.n;
+    return out;
+  }
+
+  async count(q: TicketQuery = {}): Promise<number> {
+    return this.model.countDocuments(toFilter(q));
+  }
+
+  private async proposeNumber(compoundCode: string): Promise<number> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const doc = await this.counters.findOneAndUpdate({ _id: counterKey(compoundCode) }, { $inc: { seq: 1 } }, { upsert: true, new: true }).lean<CounterDoc>();
+        if (doc) return doc.seq;
+      } catch (err) {
+        // Two first tickets of a compound raced the upsert; the counter exists now.
+        if (!isDuplicateKeyError(err) || attempt >= 3) throw err;
+      }
+    }
+  }
+
+  /** The number after the highest taken one; pulls the counter up so the next proposals fit. */
+  private async numberAfterTaken(compoundCode: string): Promise<number> {
+    const top = await this.model.findOne({ compoundCode }, { number: 1 }).sort({ number: -1 }).lean<{ number: number }>();
+    const next = (top?.number ?? 0) + 1;
+    try {
+      await this.counters.updateOne({ _id: counterKey(compoundCode) }, { $max: { seq: next } }, { upsert: true });
+    } catch (err) {
+      if (!isDuplicateKeyError(err)) throw err;
+    }
+    return next;
+  }
+}
+
+function counterKey(compoundCode: string): string {
+  return `ticket:${compoundCode}`;
+}
+
+function clamp(limit: number): number {
+  return Math.min(Math.max(1, Math.floor(limit)), MAX_LIST);
+}
+
+function toFilter(q: TicketQuery): FilterQuery<TicketDoc> {
+  const f: FilterQuery<TicketDoc> = {};
+  if (q.street !== undefined) f.street = q.street;
+  if (q.compoundCode !== undefined) f.compoundCode = q.compoundCode;
+  if (q.tier !== undefined) f.tier = q.tier;
+  if (q.category !== undefined) f.category = q.category;
+  const status = q.status === 'open' ? OPEN_STATUSES : q.status;
+  if (typeof status === 'string') f.status = status;
+  else if (status !== undefined) f.status = { $in: [...status] };
+  if (q.overdueAt) {
+    f.dueAt = { $lt: q.overdueAt };
+    f.status ??= { $in: [...OPEN_STATUSES] };
+  }
+  if (q.reportInOverdueAt) {
+    f.reportInDueAt = { $lt: q.reportInOverdueAt };
+    f.status = 'escalated';
+  }
+  if (q.createdFrom || q.createdBefore) {
+    f.createdAt = { ...(q.createdFrom ? { $gte: q.createdFrom } : {}), ...(q.createdBefore ? { $lt: q.createdBefore } : {}) };
+  }
+  return f;
+}
+
+const orNull = <T>(v: T | null | undefined): T | null => v ?? null;
+
+/** Exactly the Ticket fields, as plain data. */
+function toPlain(d: TicketDoc): Ticket {
+  return {
+    id: d._id,
+    compoundCode: d.compoundCode,
+    street: d.street,
+    number: d.number,
+    ref: d.ref,
+    category: d.category,
+    tier: d.tier,
+    urgency: d.urgency,
+    building: orNull(d.building),
+    summary: d.summary,
+    description: d.description ?? '',
+    status: d.status,
+    assignees: [...(d.assignees ?? [])],
+    watchers: [...(d.watchers ?? [])],
+    unitName: d.unitName,
+    reporters: (d.reporters ?? []).map((r) => ({ userId: r.userId, messageId: r.messageId, at: r.at })),
+    reportCount: d.reportCount,
+    sourceInboundId: d.sourceInboundId,
+    dueAt: orNull(d.dueAt),
+    snoozedUntil: orNull(d.snoozedUntil),
+    reportInDueAt: orNull(d.reportInDueAt),
+    gaps: [...(d.gaps ?? [])],
+    classifier: {
+      source: d.classifier.source,
+      model: orNull(d.classifier.model),
+      promptVersion: orNull(d.classifier.promptVersion),
+      fallbackReason: orNull(d.classifier.fallbackReason),
+      tokens: orNull(d.classifier.tokens),
+    },
+    history: (d.history ?? []).map(eventToPlain),
+    version: d.version,
+    createdAt: d.createdAt,
+    updatedAt: d.updatedAt,
+    resolvedAt: orNull(d.resolvedAt),
+    closedAt: orNull(d.closedAt),
+    resolution: orNull(d.resolution),
+    duplicateOf: orNull(d.duplicateOf),
+  };
+}
+
+function eventToPlain(e: TicketEvent): TicketEvent {
+  return {
+    at: e.at,
+    actor: { kind: e.actor.kind, userId: orNull(e.actor.userId), role: orNull(e.actor.role) },
+    action: e.action,
+    from: orNull(e.from),
+    to: orNull(e.to),
+    note: orNull(e.note),
+    ...(e.data !== undefined && e.data !== null ? { data: e.data } : {}),
+  };
+}
