@@ -26,15 +26,16 @@ export class IntakeService {
   ) {}
 
   async accept(msg: InboundMessage): Promise<{ duplicate: boolean }> {
-    let recorded: { created: boolean; status: string };
+    let recorded: { created: boolean };
     try {
       recorded = await this.repo.record(msg);
     } catch (err) {
       throw new ServiceUnavailableError('store', err);
     }
-    // A duplicate still waiting for processing is re-queued: its first delivery
-    // may have been stored just before Redis failed. The job id makes this a no-op otherwise.
-    if (recorded.created || recorded.status === 'received') await this.enqueue(msg.id);
+    // A duplicate is queued again too: its first delivery may have been stored just
+    // before Redis failed. The job id makes this a no-op while the job exists, and the
+    // worker re-reads the message and skips it once it is done.
+    await this.enqueue(msg.id);
     return { duplicate: !recorded.created };
   }
 

@@ -61,17 +61,19 @@ export class InboundRepo {
 
   /**
    * Stores the message under its stable id. The unique _id is what makes a
-   * resent or replayed callback (on any replica) a duplicate instead of a second message.
+   * resent or replayed callback (on any replica) a duplicate instead of a second
+   * message. A duplicate is not read back: the intake job re-reads it anyway.
    */
-  async record(msg: InboundMessage): Promise<{ created: boolean; status: InboundStatus }> {
+  async record(msg: InboundMessage): Promise<{ created: boolean }> {
     const { id, ...rest } = msg;
     try {
-      await this.model.create({ _id: id, ...rest, status: 'received' });
-      return { created: true, status: 'received' };
+      // The driver's insert, not Model.create: this is the hot path of every callback.
+      const doc: InboundDoc = { _id: id, ...rest, status: 'received', replyText: null, handledBy: null, processedAt: null, error: null };
+      await this.model.collection.insertOne(doc as unknown as Parameters<typeof this.model.collection.insertOne>[0]);
+      return { created: true };
     } catch (err) {
-      if (!isDuplicateKeyError(err)) throw err;
-      const existing = await this.model.findById(id, { status: 1 }).lean();
-      return { created: false, status: existing?.status ?? 'received' };
+      if (isDuplicateKeyError(err)) return { created: false };
+      throw err;
     }
   }
 

@@ -110,6 +110,8 @@ const cardEventSchema = z.object({
   taskid: z.string().min(1).max(128).optional(),
 });
 
+const msgtypeSchema = z.object({ msgtype: z.string().max(32) });
+
 const envelopeSchema = z.object({
   encrypt: z.string().min(1).max(MAX_ENCRYPT_CHARS).optional(),
   Encrypt: z.string().min(1).max(MAX_ENCRYPT_CHARS).optional(),
@@ -136,7 +138,7 @@ export function parseAibotPayload(plaintext: string): AibotCallback {
   } catch {
     throw new MalformedPayloadError('invalid_json', 'decrypted payload is not JSON');
   }
-  const { msgtype } = parsePayload(z.object({ msgtype: z.string().max(32) }), json);
+  const { msgtype } = parsePayload(msgtypeSchema, json);
   switch (msgtype) {
     case 'stream':
       return toStreamRefresh(parsePayload(streamRefreshSchema, json));

@@ -98,16 +98,14 @@ export function aibotRoutes(deps: AibotRouteDeps): Router {
     switch (cb.type) {
       case 'message': {
         const msg = toInbound(cb, receivedAt);
-        const log = deps.log.child({ inboundId: msg.id, chatId: msg.chatId });
         const streamId = streamIdFor(msg.id);
-        // Stream state first: the worker may finish before this response is even sent.
         const deadline = new Date(receivedAt.getTime() + deps.streamWindowSeconds * 1000);
-        await orUnavailable('redis', () => deps.streams.open(streamId, { inboundId: msg.id, responseUrl: cb.responseUrl, deadline }));
+        // Stream state first: the worker may finish before this response is even sent.
+        const snap = await orUnavailable('redis', () => deps.streams.open(streamId, { inboundId: msg.id, responseUrl: cb.responseUrl, deadline, now: receivedAt }));
         const { duplicate } = await deps.intake.accept(msg);
         deps.metrics.callbacks.inc({ route, outcome: duplicate ? 'duplicate' : 'accepted' });
-        log.info({ duplicate, msgtype: cb.msgtype }, duplicate ? 'duplicate message callback' : 'message accepted');
-        const snap = await orUnavailable('redis', () => deps.streams.snapshot(streamId, receivedAt));
-        return streamReply(streamId, snap?.content ?? '', snap?.finish ?? false);
+        deps.log.info({ inboundId: msg.id, chatId: msg.chatId, duplicate, msgtype: cb.msgtype }, duplicate ? 'duplicate message callback' : 'message accepted');
+        return streamReply(streamId, snap.content, snap.finish);
       }
       case 'stream_refresh': {
         const snap = await orUnavailable('redis', () => deps.streams.snapshot(cb.streamId, receivedAt));

@@ -32,6 +32,15 @@ redis.call('HSET', KEYS[1], 'content', ARGV[1], 'finish', '1')
 return {'stream', ''}
 `;
 
+// Opens the stream unless it exists, then returns its state: one round trip on the hot path.
+const OPEN = `
+if redis.call('HSETNX', KEYS[1], 'inboundId', ARGV[1]) == 1 then
+  redis.call('HSET', KEYS[1], 'content', ARGV[2], 'finish', '0', 'handedOff', '0', 'deadline', ARGV[3], 'responseUrl', ARGV[4])
+  redis.call('EXPIRE', KEYS[1], ARGV[5])
+end
+return redis.call('HMGET', KEYS[1], 'content', 'finish', 'deadline')
+`;
+
 const HANDOFF = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 if redis.call('HGET', KEYS[1], 'finish') == '1' then return 0 end
@@ -51,23 +60,23 @@ export class StreamStore {
     return `${this.prefix}:stream:${streamId}`;
   }
 
-  /** Opens the stream once; a resent callback keeps the existing state. */
-  async open(streamId: string, opts: { inboundId: string; responseUrl: string | null; deadline: Date }): Promise<void> {
-    const key = this.key(streamId);
-    const created = await this.redis.hsetnx(key, 'inboundId', opts.inboundId);
-    if (created === 1) {
-      await this.redis
-        .multi()
-        .hset(key, {
-          content: STREAM_PLACEHOLDER,
-          finish: '0',
-          handedOff: '0',
-          deadline: String(opts.deadline.getTime()),
-          responseUrl: opts.responseUrl ?? '',
-        })
-        .expire(key, TTL_SECONDS)
-        .exec();
-    }
+  /**
+   * Opens the stream once (a resent callback keeps the existing state) and
+   * returns what the callback should answer with.
+   */
+  async open(streamId: string, opts: { inboundId: string; responseUrl: string | null; deadline: Date; now: Date }): Promise<StreamSnapshot> {
+    const [content, finish, deadline] = (await this.redis.eval(
+      OPEN,
+      1,
+      this.key(streamId),
+      opts.inboundId,
+      STREAM_PLACEHOLDER,
+      String(opts.deadline.getTime()),
+      opts.responseUrl ?? '',
+      String(TTL_SECONDS),
+    )) as [string | null, string | null, string | null];
+    if (finish !== '1' && opts.now.getTime() >= Number(deadline)) return (await this.snapshot(streamId, opts.now)) ?? { content: STREAM_HANDOFF_TEXT, finish: true };
+    return { content: content ?? STREAM_PLACEHOLDER, finish: finish === '1' };
   }
 
   /**
