@@ -52,6 +52,11 @@ export const configSchema = z
     LLM_CACHE_SECONDS: intFrom(600, 0, 86400),
 
     SHUTDOWN_GRACE_MS: intFrom(10000, 0, 120000),
+
+    LLM_SKIP_CONFIDENCE: z.coerce.number().min(0).max(1.01).default(0.6),
+    CLARIFY_WAIT_MINUTES: intFrom(30, 1, 24 * 60),
+    CONTEXT_MESSAGES: intFrom(3, 0, 10),
+    CALENDAR_OVERRIDES_PATH: optionalString,
   });
 
 /**

@@ -26,17 +26,22 @@ export class IntakeService {
   ) {}
 
   async accept(msg: InboundMessage): Promise<{ duplicate: boolean }> {
-    let recorded: { created: boolean };
-    try {
-      recorded = await this.repo.record(msg);
-    } catch (err) {
-      throw new ServiceUnavailableError('store', err);
-    }
+    const recorded = await this.record(msg);
     // A duplicate is queued again too: its first delivery may have been stored just
     // before Redis failed. The job id makes this a no-op while the job exists, and the
     // worker re-reads the message and skips it once it is done.
     await this.enqueue(msg.id);
-    return { duplicate: !recorded.created };
+    return recorded;
+  }
+
+  /** The durable half of accepting; callers that split it must enqueue afterwards. */
+  async record(msg: InboundMessage): Promise<{ duplicate: boolean }> {
+    try {
+      const { created } = await this.repo.record(msg);
+      return { duplicate: !created };
+    } catch (err) {
+      throw new ServiceUnavailableError('store', err);
+    }
   }
 
   async enqueue(inboundId: string): Promise<void> {

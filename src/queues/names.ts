@@ -2,6 +2,7 @@
 export const QUEUES = {
   intake: 'intake',
   delivery: 'delivery',
+  timers: 'timers',
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];

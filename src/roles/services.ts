@@ -7,9 +7,12 @@ import { connectStore, pingStore, type Connection } from '../store/connection';
 import { InboundRepo } from '../store/inbound-repo';
 import { CompoundRepo } from '../store/compound-repo';
 import { DeliveryRepo } from '../store/delivery-repo';
+import { TicketRepo } from '../store/ticket-repo';
+import { ClarificationRepo } from '../store/clarification-repo';
 import { createRedis } from '../queues/redis';
 import { QUEUES } from '../queues/names';
 import type { IntakeJobData } from '../pipeline/intake';
+import type { TimerJobData } from '../queues/triage-timers';
 import { IntakeService } from '../pipeline/intake';
 import { DeliveryOutbox } from '../queues/delivery-queue';
 import { StreamStore } from '../channels/wecom/stream-store';
@@ -23,8 +26,11 @@ export interface Services {
   inbound: InboundRepo;
   compounds: CompoundRepo;
   deliveries: DeliveryRepo;
+  tickets: TicketRepo;
+  clarifications: ClarificationRepo;
   intakeQueue: Queue<IntakeJobData>;
   deliveryQueue: Queue;
+  timersQueue: Queue<TimerJobData>;
   intake: IntakeService;
   streams: StreamStore;
   outbound: WeComOutbound;
@@ -53,12 +59,15 @@ export async function openServices(opts: ServiceOptions): Promise<Services> {
   const queueOpts = { connection: redis, prefix };
   const intakeQueue = new Queue<IntakeJobData>(QUEUES.intake, queueOpts);
   const deliveryQueue = new Queue(QUEUES.delivery, queueOpts);
-  for (const q of [intakeQueue, deliveryQueue]) q.on('error', (err) => log.warn({ queue: q.name, err: err.message }, 'queue error'));
+  const timersQueue = new Queue<TimerJobData>(QUEUES.timers, queueOpts);
+  for (const q of [intakeQueue, deliveryQueue, timersQueue]) q.on('error', (err) => log.warn({ queue: q.name, err: err.message }, 'queue error'));
 
   const inbound = new InboundRepo(conn);
   const compounds = new CompoundRepo(conn);
   const deliveries = new DeliveryRepo(conn);
-  await inbound.init();
+  const tickets = new TicketRepo(conn);
+  const clarifications = new ClarificationRepo(conn);
+  await Promise.all([inbound.init(), tickets.init(), compounds.init(), deliveries.init()]);
 
   const metrics = createMetrics({ defaultMetrics: opts.defaultMetrics });
   const outbox = new DeliveryOutbox({ queue: deliveryQueue, repo: deliveries });
@@ -68,8 +77,11 @@ export async function openServices(opts: ServiceOptions): Promise<Services> {
     inbound,
     compounds,
     deliveries,
+    tickets,
+    clarifications,
     intakeQueue,
     deliveryQueue,
+    timersQueue,
     intake: new IntakeService(inbound, intakeQueue),
     streams: new StreamStore(redis, prefix),
     outbound: new WeComOutbound(outbox),
@@ -81,7 +93,7 @@ export async function openServices(opts: ServiceOptions): Promise<Services> {
       },
     },
     async close() {
-      await Promise.allSettled([intakeQueue.close(), deliveryQueue.close()]);
+      await Promise.allSettled([intakeQueue.close(), deliveryQueue.close(), timersQueue.close()]);
       redis.disconnect();
       await conn.close();
     },

@@ -1,4 +1,4 @@
-import { Worker } from 'bullmq';
+import { UnrecoverableError, Worker } from 'bullmq';
 import type { Config } from '../config';
 import type { Logger } from '../log';
 import { createRedis } from '../queues/redis';
@@ -7,16 +7,19 @@ import { createIntakeProcessor } from '../queues/intake-processor';
 import { INTAKE_JOB_OPTIONS, type IntakeJobData } from '../pipeline/intake';
 import { createDeliveryWorker } from '../queues/delivery-queue';
 import type { InboundHandler } from '../pipeline/handle-inbound';
-import { receiptHandler } from '../pipeline/receipt-handler';
 import { WeComReplier } from '../channels/wecom/replier';
 import { WeComApiClient } from '../channels/wecom/api-client';
 import { LiveSender, OutboxSender, type WeComSender } from '../channels/wecom/sender';
 import type { Services } from './services';
+import { buildTriage, type TriageConfig } from './triage';
+import { handleClarifyTimeout } from '../pipeline/triage/clarify-timeout';
+import type { TimerJobData } from '../queues/triage-timers';
 
 export type WorkerConfig = Pick<
   Config,
   'REDIS_URL' | 'QUEUE_PREFIX' | 'WECOM_API_BASE' | 'WECOM_CORP_ID' | 'WECOM_APP_SECRET' | 'WECOM_APP_AGENT_ID' | 'OUTBOX_PATH' | 'outboundMode'
->;
+> &
+  TriageConfig;
 
 export interface Workers {
   close(): Promise<void>;
@@ -58,6 +61,8 @@ export async function startWorkers(services: Services, config: WorkerConfig, log
   const intakeConn = createRedis(config.REDIS_URL, 'worker');
   const deliveryConn = createRedis(config.REDIS_URL, 'worker');
   const limiterRedis = createRedis(config.REDIS_URL, 'worker');
+  const timersConn = createRedis(config.REDIS_URL, 'worker');
+  const triage = buildTriage(services, config, log, now);
 
   const replier = new WeComReplier({
     streams: services.streams,
@@ -71,7 +76,7 @@ export async function startWorkers(services: Services, config: WorkerConfig, log
     createIntakeProcessor({
       repo: services.inbound,
       compounds: services.compounds,
-      handler: opts.handler ?? receiptHandler,
+      handler: opts.handler ?? triage.handler,
       replier,
       log: log.child({ component: 'intake' }),
       metrics: services.metrics,
@@ -99,6 +104,17 @@ export async function startWorkers(services: Services, config: WorkerConfig, log
     },
   });
 
+  const timersWorker = new Worker<TimerJobData, string>(
+    QUEUES.timers,
+    async (job) => {
+      if (job.name === 'clarify-timeout') return handleClarifyTimeout(triage.clarifyTimeoutDeps, job.data.inboundId);
+      throw new UnrecoverableError(`unknown timer job ${job.name}`);
+    },
+    { connection: timersConn, prefix, concurrency: 8 },
+  );
+  timersWorker.on('error', (err) => log.error({ err }, 'timers worker error'));
+  timersWorker.on('failed', (job, err) => log.error({ job: job?.name, jobId: job?.id, err: err.message }, 'timer job failed'));
+
   const recoverUnprocessed = async (): Promise<number> => {
     const ids = await services.inbound.listUnprocessed(new Date(now().getTime() - (opts.recoverAfterMs ?? 30_000)), 500);
     for (const id of ids) await services.intake.enqueue(id);
@@ -115,8 +131,8 @@ export async function startWorkers(services: Services, config: WorkerConfig, log
     async close() {
       clearInterval(timer);
       // Worker.close waits for the jobs in progress to finish.
-      await Promise.all([intakeWorker.close(), deliveryWorker.close()]);
-      for (const c of [intakeConn, deliveryConn, limiterRedis]) c.disconnect();
+      await Promise.all([intakeWorker.close(), deliveryWorker.close(), timersWorker.close()]);
+      for (const c of [intakeConn, deliveryConn, limiterRedis, timersConn]) c.disconnect();
     },
   };
 }

@@ -45,13 +45,17 @@ describe('AI bot callbacks through the real app, Redis and store', () => {
     expect(stored).toMatchObject({ channel: 'wecom_aibot', chatId: GROUP, senderId: 'resident.li', text: '3栋东侧消防通道有车违停', chatType: 'group' });
 
     const final = await pollStream(streamIdFor(id), 'resident.li');
-    expect(final.stream.content).toContain('已收到');
-    expect(final.stream.content).toContain('优湖美地');
+    expect(final.stream.content).toMatch(/^已登记 #YX0315-\d{4}【违停】3栋东侧消防通道.*，已转宜城街道联合执法站，预计 .+处理。$/);
     const done = await eventually(async () => {
       const m = await h.services.inbound.get(id);
       return m?.status === 'done' ? m : undefined;
     });
-    expect(done).toMatchObject({ compoundCode: 'YX0315', handledBy: 'receipt' });
+    expect(done).toMatchObject({ compoundCode: 'YX0315', handledBy: 'triage.opened', replyText: final.stream.content });
+    const ticket = await h.services.tickets.bySource(id);
+    expect(ticket).toMatchObject({ category: 'illegal_parking', tier: 'enforcement', assignees: ['zheng.zhifa'], status: 'new', reportCount: 1 });
+    // The enforcement station is told 1:1 through the app.
+    const prompt = await eventually(() => h.fake.callsTo('message/send').find((c) => (c.body as { touser?: string }).touser === 'zheng.zhifa'));
+    expect(JSON.stringify(prompt.body)).toContain(ticket?.ref ?? 'missing');
   });
 
   it('turns the same callback delivered three times into one message, one job and one reply', async () => {
@@ -85,12 +89,13 @@ describe('AI bot callbacks through the real app, Redis and store', () => {
   });
 
   it('never repeats phone or plate numbers in the group, nor writes them to the logs', async () => {
-    const req = h.sim.aibotText({ msgid: 'msg-pii-0004', chatid: GROUP, userid: 'resident.li', text: '苏B·12345堵在3栋门口，车主电话13800001234' });
+    const req = h.sim.aibotText({ msgid: 'msg-pii-0004', chatid: GROUP, userid: 'resident.li', text: '8栋楼道里堆满了纸箱，苏B·12345的车主电话13800001234' });
     expect((await h.sim.post(req)).status).toBe(200);
     const final = await pollStream(streamIdFor(inboundIdFor('wecom_aibot', 'msg-pii-0004')), 'resident.li');
-    expect(final.stream.content).toContain('[手机号]');
+    expect(final.stream.content).toContain('已登记');
     expect(final.stream.content).not.toMatch(/13800001234|12345/);
     expect(JSON.stringify(h.logs.lines)).not.toMatch(/13800001234|苏B·12345/);
+    expect(JSON.stringify(h.fake.calls)).not.toMatch(/13800001234/);
     // The stored message keeps what staff need.
     expect((await h.services.inbound.get(inboundIdFor('wecom_aibot', 'msg-pii-0004')))?.text).toContain('13800001234');
   });

@@ -48,11 +48,12 @@ describe('when Redis goes down', () => {
         const m = await h.services.inbound.get(inboundIdFor('wecom_aibot', msgid));
         return m?.status === 'done' ? m : undefined;
       }, 15_000, `${msgid} processed`);
-      expect(done.replyText).toContain('已收到');
+      expect(done.replyText).toMatch(/已登记|已有人反映/);
     }
     expect(await h.services.conn.collection('inbound_messages').countDocuments({ rawId: /^outage-/ })).toBe(4);
     // The first message's job and stream died with Redis: its answer went to the group's push webhook.
-    await eventually(() => h.fake.callsTo('webhook/send').some((c) => JSON.stringify(c.body).includes('南门路灯不亮')), 10_000, 'webhook reply');
+    const first = await h.services.inbound.get(inboundIdFor('wecom_aibot', 'outage-before'));
+    await eventually(() => h.fake.callsTo('webhook/send').some((c) => JSON.stringify(c.body).includes(first?.replyText ?? 'missing')), 10_000, 'webhook reply');
   });
 
   it('re-queues a message that was stored but whose job never reached Redis', async () => {
@@ -78,7 +79,7 @@ describe('when Redis goes down', () => {
       const m = await h.services.inbound.get(msg.id);
       return m?.status === 'done' ? m : undefined;
     });
-    expect(done.handledBy).toBe('receipt');
+    expect(done.handledBy).toMatch(/^triage\./);
   });
 });
 

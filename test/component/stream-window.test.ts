@@ -31,7 +31,11 @@ describe('when the answer comes after the stream window closes', () => {
       const c = h.fake.callsTo('aibot/response');
       return c.length > 0 ? c : undefined;
     }, 10_000, 'response_url call');
-    expect(calls[0]?.body).toEqual({ msgtype: 'markdown', markdown: { content: expect.stringContaining('已收到') } });
+    const stored = await eventually(async () => {
+      const m = await h.services.inbound.get(inboundIdFor('wecom_aibot', 'slow-1'));
+      return m?.status === 'done' ? m : undefined;
+    });
+    expect(calls[0]?.body).toEqual({ msgtype: 'markdown', markdown: { content: stored.replyText } });
 
     await eventually(async () => (await h.services.inbound.get(inboundIdFor('wecom_aibot', 'slow-1')))?.status === 'done');
     expect(h.fake.callsTo('aibot/response')).toHaveLength(1);

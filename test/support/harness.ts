@@ -107,6 +107,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
       if (!opts.shareWith) {
         await services.intakeQueue.obliterate({ force: true }).catch(() => undefined);
         await services.deliveryQueue.obliterate({ force: true }).catch(() => undefined);
+        await services.timersQueue.obliterate({ force: true }).catch(() => undefined);
         await services.conn.dropDatabase().catch(() => undefined);
         await fake.close();
       }

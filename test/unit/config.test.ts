@@ -43,6 +43,9 @@ describe('loadConfig', () => {
       LLM_DAILY_CALLS_PER_COMPOUND: 300,
       LLM_DAILY_TOKENS_PER_COMPOUND: 300000,
       LLM_CACHE_SECONDS: 600,
+      LLM_SKIP_CONFIDENCE: 0.6,
+      CLARIFY_WAIT_MINUTES: 30,
+      CONTEXT_MESSAGES: 3,
       outboundMode: 'outbox',
     });
   });

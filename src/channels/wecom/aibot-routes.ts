@@ -100,11 +100,15 @@ export function aibotRoutes(deps: AibotRouteDeps): Router {
         const msg = toInbound(cb, receivedAt);
         const streamId = streamIdFor(msg.id);
         const deadline = new Date(receivedAt.getTime() + deps.streamWindowSeconds * 1000);
-        // Stream state first: the worker may finish before this response is even sent.
-        const snap = await orUnavailable('redis', () => deps.streams.open(streamId, { inboundId: msg.id, responseUrl: cb.responseUrl, deadline, now: receivedAt }));
-        const { duplicate } = await deps.intake.accept(msg);
-        deps.metrics.callbacks.inc({ route, outcome: duplicate ? 'duplicate' : 'accepted' });
-        deps.log.info({ inboundId: msg.id, chatId: msg.chatId, duplicate, msgtype: cb.msgtype }, duplicate ? 'duplicate message callback' : 'message accepted');
+        // The stream is opened before the job can run (the worker may finish before this
+        // response is sent); it and the store write go in parallel, the job after both.
+        const [snap, recorded] = await Promise.all([
+          orUnavailable('redis', () => deps.streams.open(streamId, { inboundId: msg.id, responseUrl: cb.responseUrl, deadline, now: receivedAt })),
+          deps.intake.record(msg),
+        ]);
+        await deps.intake.enqueue(msg.id);
+        deps.metrics.callbacks.inc({ route, outcome: recorded.duplicate ? 'duplicate' : 'accepted' });
+        deps.log.debug({ inboundId: msg.id, chatId: msg.chatId, duplicate: recorded.duplicate, msgtype: cb.msgtype }, recorded.duplicate ? 'duplicate message callback' : 'message accepted');
         return streamReply(streamId, snap.content, snap.finish);
       }
       case 'stream_refresh': {

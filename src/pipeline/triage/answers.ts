@@ -26,16 +26,16 @@ export interface TicketSummaryForAnswer {
   dueText: string | null;
 }
 
-/** "已登记 #YX0315-0042【违停】3栋东侧消防通道，已转联合执法站，预计 24 小时内处理" */
+/** "已登记 #YX0315-0042【违停】3栋东侧消防通道有车，已转宜城街道联合执法站，预计 4 小时内处理。" */
 export function ticketOpened(t: TicketSummaryForAnswer): string {
-  const what = t.place ? `${t.place}${stripPlace(t.summary, t.place)}` : t.summary;
-  const due = t.dueText ? `，预计${t.dueText}处理` : '';
-  return `已登记 #${t.ref}【${categoryLabel(t.category)}】${what}，已转${t.unitName}${due}。`;
+  const due = t.dueText ? `，预计 ${t.dueText}处理` : '';
+  return `已登记 #${t.ref}【${categoryLabel(t.category)}】${describe(t.summary, t.place)}，已转${t.unitName}${due}。`;
 }
 
-function stripPlace(summary: string, place: string): string {
-  const s = summary.startsWith(place) ? summary.slice(place.length) : summary;
-  return s.startsWith('，') || s === '' ? s : `，${s}`;
+/** The summary without a "3栋·违停：" head (the category is already in 【】), with the place in front. */
+function describe(summary: string, place: string | null): string {
+  const body = summary.replace(/^[^：:]{0,16}[·•][^：:]{0,12}[：:]/, '').replace(/^[^：:]{0,8}[：:]/, '');
+  return place && !body.includes(place) ? `${place}${body}` : body;
 }
 
 export function alreadyReported(ref: string): string {
