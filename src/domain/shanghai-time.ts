@@ -67,3 +67,9 @@ export function weekdayOf(key: string): number {
 function pad(n: number): string {
   return String(n).padStart(2, '0');
 }
+
+/** "11月30日 16:00", Shanghai time: how staff and residents read a deadline. */
+export function formatShanghaiShort(d: Date): string {
+  const p = toShanghaiParts(d);
+  return `${p.month}月${p.day}日 ${String(p.hour).padStart(2, '0')}:${String(p.minute).padStart(2, '0')}`;
+}

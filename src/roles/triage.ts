@@ -46,6 +46,9 @@ export function loadCalendar(path: string | undefined): WorkCalendar {
 export interface Triage {
   handler: InboundHandler;
   clarifyTimeoutDeps: ClarifyTimeoutDeps;
+  calendar: WorkCalendar;
+  notifier: WeComStaffNotifier;
+  group: WeComGroupPoster;
 }
 
 export function buildTriage(services: Services, config: TriageConfig, log: Logger, now: () => Date): Triage {
@@ -79,8 +82,10 @@ export function buildTriage(services: Services, config: TriageConfig, log: Logge
     cache: new ClassificationCache({ redis: services.redis, prefix: `${config.QUEUE_PREFIX}:llm-cache:${prompt.version}`, ttlSeconds: config.LLM_CACHE_SECONDS }),
     log: log.child({ component: 'llm' }),
   });
-  const open = { tickets: services.tickets, sla: DEFAULT_SLA_POLICY, calendar: loadCalendar(config.CALENDAR_OVERRIDES_PATH) };
+  const calendar = loadCalendar(config.CALENDAR_OVERRIDES_PATH);
+  const open = { tickets: services.tickets, sla: DEFAULT_SLA_POLICY, calendar };
   const notifier = new WeComStaffNotifier(services.outbound);
+  const group = new WeComGroupPoster(services.outbound, log.child({ component: 'group-poster' }));
   const handler = createTriageHandler({
     classify: { llm: guarded, localConfidenceToSkipLlm: config.LLM_SKIP_CONFIDENCE },
     open,
@@ -94,13 +99,16 @@ export function buildTriage(services: Services, config: TriageConfig, log: Logge
   });
   return {
     handler,
+    calendar,
+    notifier,
+    group,
     clarifyTimeoutDeps: {
       open,
       notifier,
       clarifications: services.clarifications,
       inbound: services.inbound,
       compounds: services.compounds,
-      group: new WeComGroupPoster(services.outbound, log.child({ component: 'group-poster' })),
+      group,
       log: log.child({ component: 'clarify-timeout' }),
     },
   };

@@ -12,6 +12,8 @@ import { WeComApiClient } from '../channels/wecom/api-client';
 import { LiveSender, OutboxSender, type WeComSender } from '../channels/wecom/sender';
 import type { Services } from './services';
 import { buildTriage, type TriageConfig } from './triage';
+import { buildStaff } from './staff';
+import { createInboundRouter } from '../pipeline/inbound-router';
 import { handleClarifyTimeout } from '../pipeline/triage/clarify-timeout';
 import type { TimerJobData } from '../queues/triage-timers';
 
@@ -76,7 +78,7 @@ export async function startWorkers(services: Services, config: WorkerConfig, log
     createIntakeProcessor({
       repo: services.inbound,
       compounds: services.compounds,
-      handler: opts.handler ?? triage.handler,
+      handler: opts.handler ?? createInboundRouter({ triage: triage.handler, staff: buildStaff(services, triage) }),
       replier,
       log: log.child({ component: 'intake' }),
       metrics: services.metrics,

@@ -131,6 +131,24 @@ export class CompoundRepo {
     return staff ? { compound: toPlain(staff), via: 'staff' } : null;
   }
 
+  /** The compounds where this WeCom user holds any staff role. */
+  async forStaff(userId: string): Promise<Compound[]> {
+    const docs = await this.model
+      .find({
+        $or: [
+          { secretary: userId },
+          { committee: userId },
+          { 'buildingLeaders.userId': userId },
+          { 'property.contacts': userId },
+          { 'enforcement.contacts': userId },
+          { 'streetOffice.contacts': userId },
+        ],
+      })
+      .sort({ code: 1 })
+      .lean<CompoundDoc[]>();
+    return docs.map(toPlain);
+  }
+
   async list(filter: { street?: string; active?: boolean } = {}): Promise<Compound[]> {
     const query: Partial<Pick<Compound, 'street' | 'active'>> = {};
     if (filter.street !== undefined) query.street = filter.street;

@@ -16,7 +16,7 @@ describe('self-built app callbacks (XML, receiveid = CorpID)', () => {
     expect(res).toEqual({ status: 200, text: '1288432023552776189' });
   });
 
-  it('acknowledges a 1:1 text at once and answers through message/send on the fake WeCom API', async () => {
+  it('acknowledges a staff member\'s 1:1 text at once and answers through message/send on the fake WeCom API', async () => {
     const req = h.sim.appText({ msgId: '4561255354251345929', from: 'zhang.shuji', content: '你好，今天有新工单吗' });
     const res = await h.sim.post(req);
     expect(res).toEqual({ status: 200, text: '' });
@@ -28,7 +28,7 @@ describe('self-built app callbacks (XML, receiveid = CorpID)', () => {
       return c.length > 0 ? c : undefined;
     });
     expect(sends).toHaveLength(1);
-    expect(sends[0]?.body).toMatchObject({ touser: 'zhang.shuji', msgtype: 'text', agentid: 1000002, text: { content: expect.stringContaining('已收到') } });
+    expect(sends[0]?.body).toMatchObject({ touser: 'zhang.shuji', msgtype: 'text', agentid: 1000002, text: { content: '您目前没有待办工单。' } });
     expect(h.fake.tokenIssues).toBe(1);
   });
 
