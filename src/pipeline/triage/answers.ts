@@ -73,3 +73,10 @@ export function dueTextFor(deadline: { hours: number; basis: 'calendar' | 'worki
   const days = deadline.hours / workdayHours;
   return Number.isInteger(days) ? `${days} 个工作日内` : `${deadline.hours} 个工作小时内`;
 }
+
+/** Someone stuck in a lift, nobody hurt: the ticket plus what to do right now. */
+export const LIFT_TRAPPED_ADVICE = '如有人被困，请按电梯里的紧急呼叫按钮或拨打轿厢内张贴的救援电话，不要强行扒门。';
+
+export function isLiftTrapped(category: Category, urgency: string, text: string): boolean {
+  return category === 'facility_repair' && urgency === 'high' && /电梯|电悌|轿厢/.test(text) && /困|关在|出不来|卡住/.test(text);
+}

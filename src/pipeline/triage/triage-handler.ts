@@ -109,7 +109,8 @@ async function triage(deps: TriageDeps, msg: InboundMessage, ctx: InboundContext
   }
 
   const opened = await open(deps, msg, compound, c, []);
-  return { reply: answers.ticketOpened(forAnswer(opened.ticket, opened.dueText)), handledBy: 'triage.opened' };
+  const advice = answers.isLiftTrapped(labels.category, labels.urgency, msg.text) ? answers.LIFT_TRAPPED_ADVICE : '';
+  return { reply: answers.ticketOpened(forAnswer(opened.ticket, opened.dueText)) + advice, handledBy: 'triage.opened' };
 }
 
 async function answerToQuestion(deps: TriageDeps, msg: InboundMessage, compound: Compound, now: Date): Promise<PipelineResult | null> {
