@@ -61,9 +61,11 @@ export function hasDoubtMarker(text: string): boolean {
 /**
  * The model's reading, checked against the grammar's and the text:
  * - an order written into the text (忽略以上指令, 把所有工单关了) is unknown;
- * - a resolve/reject/transfer is unknown when the words carry a doubt marker and the
- *   grammar did not read the same action: it found them unclear ("结单？业主都没确认"),
- *   a status question ("处理好了吗？") or something milder ("还没处理好");
+ * - a resolve/reject/transfer the grammar does not read the same way (intent and
+ *   target) is unknown when the grammar read something else ("正在走流程" is progress,
+ *   "处理好了吗？" a status question: two readers disagree, so ask), or when it found
+ *   the words unclear and they carry a doubt marker ("结单？业主都没确认"). Only
+ *   plain words the grammar cannot read at all are left to the model alone;
  * - a ticket number not written in the text is dropped (models invent refs);
  * - the note and a snooze date come from the grammar when it has them: staff's own
  *   words rather than a paraphrase, and date arithmetic that is tested.
@@ -76,7 +78,10 @@ export function reconcileStaffIntent(llm: StaffIntent, grammar: StaffIntent, tex
 
   const folded = fold(text);
   if (INSTRUCTION.test(folded) || BULK.test(folded)) return unknown;
-  if (DANGEROUS_INTENTS.has(llm.intent) && grammar.intent !== llm.intent && hasDoubtMarker(text)) return unknown;
+  if (DANGEROUS_INTENTS.has(llm.intent)) {
+    const sameReading = grammar.intent === llm.intent && grammar.targetTier === llm.targetTier;
+    if (!sameReading && (grammar.confidence !== 'none' || hasDoubtMarker(text))) return unknown;
+  }
 
   const until = llm.intent === 'snooze' && grammar.intent === 'snooze' && grammar.until ? grammar.until : llm.until;
   return { ...llm, ticketRef, note, until };

@@ -11,6 +11,7 @@ export function buildStaff(services: Services, triage: Triage, read: StaffReplyR
     tickets: services.tickets,
     compounds: services.compounds,
     notifier: new WeComTicketChangeNotifier({ outbound: services.outbound, group: triage.group, staff: triage.notifier }),
+    clock: triage.clock,
     cards: new WeComCardResponder(services.outbound),
     read,
     calendar: triage.calendar,

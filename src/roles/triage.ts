@@ -15,6 +15,7 @@ import { QueueTriageTimers } from '../queues/triage-timers';
 import { WeComGroupPoster } from '../channels/wecom/group-poster';
 import { WeComStaffNotifier } from '../channels/wecom/staff-notifier';
 import type { Services } from './services';
+import { NO_CLOCK, type TicketClock } from '../pipeline/ticket-clock';
 
 export type TriageConfig = Pick<
   Config,
@@ -49,9 +50,10 @@ export interface Triage {
   calendar: WorkCalendar;
   notifier: WeComStaffNotifier;
   group: WeComGroupPoster;
+  clock: TicketClock;
 }
 
-export function buildTriage(services: Services, config: TriageConfig, log: Logger, now: () => Date): Triage {
+export function buildTriage(services: Services, config: TriageConfig, log: Logger, now: () => Date, clock: TicketClock = NO_CLOCK): Triage {
   const prompt = loadPrompt('classify');
   const llm =
     config.OPENAI_BASE_URL && config.OPENAI_MODEL
@@ -83,7 +85,7 @@ export function buildTriage(services: Services, config: TriageConfig, log: Logge
     log: log.child({ component: 'llm' }),
   });
   const calendar = loadCalendar(config.CALENDAR_OVERRIDES_PATH);
-  const open = { tickets: services.tickets, sla: DEFAULT_SLA_POLICY, calendar };
+  const open = { tickets: services.tickets, sla: DEFAULT_SLA_POLICY, calendar, clock };
   const notifier = new WeComStaffNotifier(services.outbound);
   const group = new WeComGroupPoster(services.outbound, log.child({ component: 'group-poster' }));
   const handler = createTriageHandler({
@@ -100,6 +102,7 @@ export function buildTriage(services: Services, config: TriageConfig, log: Logge
   return {
     handler,
     calendar,
+    clock,
     notifier,
     group,
     clarifyTimeoutDeps: {

@@ -8,6 +8,7 @@ import type { InboundContext, PipelineResult } from '../handle-inbound';
 import { intentForButton, parseCardTaskId } from './card-keys';
 import type { CardResponder } from './card-responder';
 import type { TicketChangeNotifier } from './change-notifier';
+import type { TicketClock } from '../ticket-clock';
 import { findTicket } from './find-ticket';
 import { planAction } from './intent-to-action';
 import type { StaffReplyReader } from './reply-reader';
@@ -18,6 +19,7 @@ export interface StaffDeps {
   tickets: TicketRepo;
   compounds: Pick<CompoundRepo, 'forStaff' | 'byCode'>;
   notifier: TicketChangeNotifier;
+  clock: TicketClock;
   cards: CardResponder;
   read: StaffReplyReader;
   calendar: WorkCalendar;
@@ -62,7 +64,7 @@ async function act(deps: StaffDeps, msg: InboundMessage, ctx: InboundContext, ti
   if (intent.intent === 'unknown') return { reply: `关于 #${ticket.ref}：${say.HOW_TO}`, handledBy: 'staff.unclear' };
   const plan = planAction(intent, rawText, ticket, compound, now, deps.calendar);
   if (!plan.ok) return { reply: plan.ask || say.HOW_TO, handledBy: 'staff.ask' };
-  const outcome = await performAction({ tickets: deps.tickets, notifier: deps.notifier, log: ctx.log }, { ticketId, compound, actorId: msg.senderId, action: plan.action, sourceId: msg.id, now });
+  const outcome = await performAction({ tickets: deps.tickets, notifier: deps.notifier, clock: deps.clock, log: ctx.log }, { ticketId, compound, actorId: msg.senderId, action: plan.action, sourceId: msg.id, now });
   switch (outcome.kind) {
     case 'done':
       return { reply: say.doneText(outcome.ticket, plan.action.type), handledBy: `staff.${plan.action.type}` };

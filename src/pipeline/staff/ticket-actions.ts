@@ -5,6 +5,7 @@ import type { Ticket, TicketEvent } from '../../domain/ticket';
 import { applyAction, InvalidTransitionError, type TicketAction } from '../../domain/ticket-transitions';
 import { ConcurrentUpdateError, type TicketRepo } from '../../store/ticket-repo';
 import type { TicketChangeNotifier } from './change-notifier';
+import type { TicketClock } from '../ticket-clock';
 
 export type ActionOutcome =
   | { kind: 'done'; ticket: Ticket; event: TicketEvent; repeated: boolean }
@@ -14,6 +15,7 @@ export type ActionOutcome =
 export interface TicketActionsDeps {
   tickets: TicketRepo;
   notifier: TicketChangeNotifier;
+  clock: TicketClock;
   log: Logger;
 }
 
@@ -35,6 +37,7 @@ export async function performAction(
     const already = before.history.find((e) => (e.data as { sourceId?: string } | undefined)?.sourceId === req.sourceId);
     if (already) {
       // A retried job: the change is saved; notify again (deliveries are keyed, so nobody hears it twice).
+      await deps.clock.sync(before);
       await deps.notifier.changed({ before, after: before, event: already, compound: req.compound });
       return { kind: 'done', ticket: before, event: already, repeated: true };
     }
@@ -56,6 +59,7 @@ export async function performAction(
     const next: Ticket = { ...applied.ticket, history: [...applied.ticket.history.slice(0, -1), event] };
     try {
       const saved = await deps.tickets.save(next, before.version);
+      await deps.clock.sync(saved);
       await deps.notifier.changed({ before, after: saved, event, compound: req.compound });
       deps.log.info({ ticket: saved.ref, action: req.action.type, actor: req.actorId, role, from: before.status, to: saved.status }, 'ticket changed');
       return { kind: 'done', ticket: saved, event, repeated: false };

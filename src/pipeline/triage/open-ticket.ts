@@ -4,6 +4,7 @@ import { dueAt, resolveSla, type SlaRule } from '../../domain/sla';
 import type { Ticket, TicketGap } from '../../domain/ticket';
 import type { WorkCalendar } from '../../domain/work-calendar';
 import type { TicketRepo } from '../../store/ticket-repo';
+import type { TicketClock } from '../ticket-clock';
 import type { Classification } from './classify-message';
 import { dueTextFor } from './answers';
 
@@ -11,6 +12,7 @@ export interface OpenTicketDeps {
   tickets: TicketRepo;
   sla: readonly SlaRule[];
   calendar: WorkCalendar;
+  clock: TicketClock;
 }
 
 export interface OpenedTicket {
@@ -51,5 +53,7 @@ export async function openTicketFor(
     classifier,
     openData: { modelTier: r.modelTier, routingBasis: r.basis, routingFallback: r.fallback },
   });
+  // Also on a retried job: syncing is idempotent, and the first run may have died before it.
+  await deps.clock.sync(ticket);
   return { ticket, created, dueText: dueTextFor(deadline) };
 }
