@@ -12,7 +12,7 @@ import { WeComApiClient } from '../channels/wecom/api-client';
 import { LiveSender, OutboxSender, type WeComSender } from '../channels/wecom/sender';
 import type { Services } from './services';
 import { buildTriage, type TriageConfig } from './triage';
-import { buildStaff } from './staff';
+import { buildStaff, buildStaffReader } from './staff';
 import { createInboundRouter } from '../pipeline/inbound-router';
 import { handleClarifyTimeout } from '../pipeline/triage/clarify-timeout';
 import type { TimerJobData } from '../queues/triage-timers';
@@ -78,7 +78,7 @@ export async function startWorkers(services: Services, config: WorkerConfig, log
     createIntakeProcessor({
       repo: services.inbound,
       compounds: services.compounds,
-      handler: opts.handler ?? createInboundRouter({ triage: triage.handler, staff: buildStaff(services, triage) }),
+      handler: opts.handler ?? createInboundRouter({ triage: triage.handler, staff: buildStaff(services, triage, buildStaffReader(config, log.child({ component: 'staff-reader' }))) }),
       replier,
       log: log.child({ component: 'intake' }),
       metrics: services.metrics,

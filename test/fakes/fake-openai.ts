@@ -71,6 +71,12 @@ export function systemContent(req: FakeRequest): string {
   return req.body.messages.filter((m) => m.role === 'system').map((m) => m.content).join('\n');
 }
 
+/** The text between `<tag>` and `</tag>` in the user message (`reply` for the staff-intent reader); null when absent. */
+export function taggedContent(req: FakeRequest, tag: string): string | null {
+  const m = new RegExp(`<${tag}>\\n([\\s\\S]*?)\\n</${tag}>`).exec(userContent(req));
+  return m?.[1] ?? null;
+}
+
 export async function startFakeOpenAi(opts: FakeOpenAiOptions = {}): Promise<FakeOpenAi> {
   const requests: FakeRequest[] = [];
   const queue: FakeAnswer[] = [];

@@ -1,5 +1,4 @@
 import type { StaffIntent } from '../../domain/staff-command';
-import { parseStaffReply } from '../../domain/staff-grammar';
 
 export interface ReadReply {
   intent: StaffIntent;
@@ -9,8 +8,3 @@ export interface ReadReply {
 
 /** Reads what a staff member wrote; the LLM-backed reader plugs in here. */
 export type StaffReplyReader = (text: string, now: Date) => Promise<ReadReply>;
-
-export const grammarReader: StaffReplyReader = async (text, now) => {
-  const intent = parseStaffReply(text, now);
-  return { intent, source: intent.confidence === 'command' ? 'command' : 'grammar', fallbackReason: null };
-};
