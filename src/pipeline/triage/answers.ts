@@ -55,7 +55,7 @@ export function clarifyQuestion(question: string | null, missing: 'place' | 'pro
 }
 
 export const NON_ISSUE_ANSWERS: Record<'chit_chat' | 'spam' | 'bot_feedback' | 'activity_signup', string> = {
-  chit_chat: '不客气～小区里遇到问题，随时@我说一声。',
+  chit_chat: '您好～我是睦邻小助手。小区里遇到问题，随时@我说明位置和情况。',
   spam: '本群只受理小区事务，广告信息不做处理。',
   bot_feedback: '谢谢您的意见，我们会改进。有具体问题也可以直接@我。',
   activity_signup: '收到～活动报名和咨询请以支部发布的通知为准，稍后会有工作人员回复您。',
@@ -79,4 +79,12 @@ export const LIFT_TRAPPED_ADVICE = '如有人被困，请按电梯里的紧急�
 
 export function isLiftTrapped(category: Category, urgency: string, text: string): boolean {
   return category === 'facility_repair' && urgency === 'high' && /电梯|电悌|轿厢/.test(text) && /困|关在|出不来|卡住/.test(text);
+}
+
+const THANKS = /谢|感谢|辛苦|多亏|点赞|👍|🙏/;
+
+/** The answer to a message that opens no ticket; thanks get a "you're welcome". */
+export function nonIssueAnswer(category: string, text: string): string {
+  if (category === 'chit_chat' && THANKS.test(text)) return '不客气～小区里遇到问题，随时@我说一声。';
+  return category in NON_ISSUE_ANSWERS ? NON_ISSUE_ANSWERS[category as keyof typeof NON_ISSUE_ANSWERS] : NON_ISSUE_ANSWERS.chit_chat;
 }

@@ -32,6 +32,7 @@ export function completeWithAnswer(original: Classification, missing: TicketGap,
   return { classification: { ...original, labels }, gaps: filled ? [] : [missing] };
 }
 
-export function missingPart(labels: Labels): TicketGap {
-  return labels.building === null && !labels.summary.match(/门|口|路|场|库|楼|栋|幢|单元|区/) ? 'place' : 'problem';
+/** What the question should ask for: the place, unless one is already known. */
+export function missingPart(labels: Labels, text: string): TicketGap {
+  return labels.building === null && extractLandmark(text) === null ? 'place' : 'problem';
 }

@@ -74,8 +74,8 @@ async function triage(deps: TriageDeps, msg: InboundMessage, ctx: InboundContext
     return { reply: answers.emergencyAnswer(opened.ticket.ref, c.emergencyKind), handledBy: 'triage.emergency' };
   }
   if (!labels.actionable) {
-    const category = labels.category in answers.NON_ISSUE_ANSWERS ? (labels.category as keyof typeof answers.NON_ISSUE_ANSWERS) : 'chit_chat';
-    return { reply: answers.NON_ISSUE_ANSWERS[category], handledBy: `triage.${category}` };
+    const category = labels.category in answers.NON_ISSUE_ANSWERS ? labels.category : 'chit_chat';
+    return { reply: answers.nonIssueAnswer(category, msg.text), handledBy: `triage.${category}` };
   }
 
   const openTickets = await deps.tickets.findOpen({ compoundCode: compound.code, since: new Date(now.getTime() - OPEN_TICKET_LOOKBACK_MS), limit: 200 });
@@ -93,7 +93,7 @@ async function triage(deps: TriageDeps, msg: InboundMessage, ctx: InboundContext
   if (duplicate) return attach(deps, msg, duplicate.ticket, ctx, duplicate.why);
 
   if (labels.needs_clarification && msg.chatId) {
-    const missing = missingPart(labels);
+    const missing = missingPart(labels, msg.text);
     await deps.clarifications.put({
       id: msg.id,
       compoundCode: compound.code,
