@@ -130,7 +130,7 @@ function readYaml(text: string): Reader {
 // ---- CSV: one compound per row, lists separated by "|", pairs by ":" ----
 
 const CSV_COLUMNS = [
-  'code', 'name', 'street', 'town', 'community', 'group_kind', 'chat_id', 'staff_chat_id', 'push_webhook_key',
+  'code', 'name', 'street', 'town', 'community', 'group_kind', 'chat_id', 'staff_chat_id', 'push_webhook_key', 'staff_webhook_key',
   'group_owner', 'secretary', 'committee', 'building_leaders', 'property_name', 'property_contacts',
   'enforcement_name', 'enforcement_contacts', 'street_office_name', 'street_office_contacts', 'routing_overrides', 'active',
 ] as const;
@@ -214,6 +214,7 @@ function csvRowToObject(cell: (c: CsvColumn) => string | undefined): { value: Re
     chatId: cell('chat_id'),
     staffChatId: cell('staff_chat_id'),
     pushWebhookKey: cell('push_webhook_key'),
+    staffWebhookKey: cell('staff_webhook_key'),
     groupOwner: cell('group_owner'),
     secretary: cell('secretary'),
     committee: list('committee'),

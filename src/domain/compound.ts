@@ -32,6 +32,8 @@ export interface Compound {
   staffChatId: string | null;
   /** key of the residents' group push webhook (群机器人); internal groups only. */
   pushWebhookKey: string | null;
+  /** key of the branch staff group's push webhook: critical tickets are posted there at once. */
+  staffWebhookKey: string | null;
   /** userid of the group owner; customer-group posts wait for their confirmation. */
   groupOwner: string | null;
   /** userid of the branch secretary */
@@ -103,6 +105,7 @@ export const compoundSchema = z
     chatId: optional(matching(CHAT_ID, 'a chat id without spaces')),
     staffChatId: optional(matching(CHAT_ID, 'a chat id without spaces')),
     pushWebhookKey: webhookKey(),
+    staffWebhookKey: webhookKey(),
     groupOwner: optional(userId()),
     secretary: userId(),
     committee: list(userId()),

@@ -130,3 +130,19 @@ describe('the staff loop: prompts, answers, whistles, residents hear back', () =
     await eventually(() => sendsTo('zhou.wuye').find((c) => JSON.stringify(c.body).includes('转交工单')));
   });
 });
+
+describe('critical tickets', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ label: 'critical', workers: true });
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it('reach the branch staff group at once, mentioning the secretary', async () => {
+    expect((await h.sim.post(h.sim.aibotText({ msgid: 'crit-1', chatid: GROUP, userid: 'sun.daye', text: '5栋2单元楼道里冒烟了，好像着火了' }))).status).toBe(200);
+    const post = await eventually(() => h.fake.callsTo('webhook/send').find((c) => c.query.key === '00000315-fake-4000-8000-0000000000s1'));
+    expect(post.body).toMatchObject({ msgtype: 'text', text: { content: expect.stringContaining('⚠️【紧急】#YX0315-0001'), mentioned_list: expect.arrayContaining(['zhang.shuji']) } });
+  });
+});

@@ -259,6 +259,7 @@ describe('compound schema', () => {
       chatId: null,
       staffChatId: null,
       pushWebhookKey: null,
+      staffWebhookKey: null,
       groupOwner: 'o.wn',
       secretary: 's.ec',
       committee: [],

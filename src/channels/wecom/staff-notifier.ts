@@ -1,4 +1,6 @@
+import type { Compound } from '../../domain/compound';
 import type { Ticket } from '../../domain/ticket';
+import { categoryLabel } from '../../pipeline/triage/answers';
 import { newTicketText, type StaffNotifier } from '../../pipeline/triage/notify-staff';
 import type { WeComOutbound } from './outbound';
 import { ticketCard } from './ticket-card';
@@ -10,7 +12,12 @@ import { ticketCard } from './ticket-card';
 export class WeComStaffNotifier implements StaffNotifier {
   constructor(private readonly outbound: WeComOutbound) {}
 
-  async ticketOpened(ticket: Ticket, dueText: string | null): Promise<void> {
+  async ticketOpened(ticket: Ticket, dueText: string | null, compound: Compound): Promise<void> {
+    if (ticket.urgency === 'critical' && compound.staffWebhookKey) {
+      const mention = [...new Set([compound.secretary, ...ticket.assignees])];
+      const text = `⚠️【紧急】#${ticket.ref}【${categoryLabel(ticket.category)}】${ticket.summary}\n已提醒居民拨打 119/120/110，请立即到场或联系处置。`;
+      await this.outbound.postToGroupWebhook(`ticket-open-${ticket.id}-staffgroup`, compound.staffWebhookKey, text, mention);
+    }
     await this.prompt(ticket, '新工单', newTicketText(ticket, dueText), `ticket-open-${ticket.id}`);
   }
 

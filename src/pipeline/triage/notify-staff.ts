@@ -1,9 +1,11 @@
+import type { Compound } from '../../domain/compound';
 import type { Ticket } from '../../domain/ticket';
 import { categoryLabel } from './answers';
 
 /** How staff are told about tickets; the staff-loop work turns this into cards. */
 export interface StaffNotifier {
-  ticketOpened(ticket: Ticket, dueText: string | null): Promise<void>;
+  /** Critical tickets also reach the branch staff group at once. */
+  ticketOpened(ticket: Ticket, dueText: string | null, compound: Compound): Promise<void>;
 }
 
 /** The plain-text prompt a responsible person gets 1:1 when a ticket is opened. */

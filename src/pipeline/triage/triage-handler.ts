@@ -127,7 +127,7 @@ async function answerToQuestion(deps: TriageDeps, msg: InboundMessage, compound:
 /** Opens (or finds, on a retried job) the ticket and tells the responsible people once. */
 export async function open(deps: Pick<TriageDeps, 'open' | 'notifier'>, msg: InboundMessage, compound: Compound, c: Classification, gaps: TicketGap[]) {
   const opened = await openTicketFor(deps.open, { compound, sourceInboundId: msg.id, senderId: msg.senderId, text: msg.text, at: msg.receivedAt, classification: c, gaps });
-  if (opened.created) await deps.notifier.ticketOpened(opened.ticket, opened.dueText);
+  if (opened.created) await deps.notifier.ticketOpened(opened.ticket, opened.dueText, compound);
   return opened;
 }
 
