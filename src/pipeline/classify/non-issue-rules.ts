@@ -35,6 +35,9 @@ const ABOUT_REPLY = /你回|回的|回复|答非所问|理解错|搞错|分错|�
 const INJECTION =
   /忽略.{0,6}(?:指令|提示|规则|设定|要求)|指令|你现在是|现在你是|扮演|系统提示|system|prompt|从现在开始|只能回复|你必须|听我的|把.{0,8}工单.{0,6}(?:关|删|标记|改)|标记为已(?:解决|处理)|我是.{0,4}(?:书记|管理员|主任|站长|经理)/;
 
+// "你现在是客服…": the role named in a role-play instruction is not a topic.
+const ROLE_PLAY = /(?:你现在是|现在你是|扮演|从现在开始你是|假装你是|假设你是)[^，。,！？!?\s]{0,8}/g;
+
 const SIGNUP =
   /报名|报[\d一二两三四五六七八九十]+(?:个人|个|人|位)|算我一?个|加我一个|我(?:家|们家|们)?.{0,3}[\d一二两三四五六七八九十]+(?:个人|口人|人|位).{0,3}(?:参加|报名|去)|我(?:要|想)?参加|帮我报/;
 // Only under the post itself do these mean "count us in".
@@ -121,7 +124,7 @@ export function detectNonIssue(text: string, ctx: NonIssueContext = {}): NonIssu
   if (BOT_DIRECTED.test(norm) || (BOT.test(norm) && BOT_OPINION.test(norm) && (!issue.any || ABOUT_REPLY.test(norm)))) {
     return { category: 'bot_feedback', reason: 'opinion-about-bot' };
   }
-  if (INJECTION.test(norm) && !issue.any) return { category: 'chit_chat', reason: 'instruction-to-bot' };
+  if (INJECTION.test(norm) && !issueSignals(norm.replace(ROLE_PLAY, '')).any) return { category: 'chit_chat', reason: 'instruction-to-bot' };
   if (RESOLVED.test(norm) && THANKS.test(norm) && !STILL_OPEN.test(norm)) return { category: 'chit_chat', reason: 'thanks-for-fix' };
   if (ON_IT.test(norm.trim())) return { category: 'chit_chat', reason: 'acknowledgement' };
   if (!issue.problem && PRAISE.test(norm) && !COMPLAINT.test(norm.replace(/不错|不客气|不用谢/g, ''))) return { category: 'chit_chat', reason: 'praise' };

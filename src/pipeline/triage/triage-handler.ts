@@ -70,6 +70,13 @@ export function createTriageHandler(deps: TriageDeps): InboundHandler {
 async function triage(deps: TriageDeps, msg: InboundMessage, ctx: InboundContext, compound: Compound, c: Classification, now: Date): Promise<PipelineResult> {
   const { labels } = c;
   if (c.emergencyKind) {
+    // One incident, many reporters within minutes: a second report joins the first ticket.
+    const recent = await openTicketsOtherThan(deps, compound, msg, now);
+    const same = findDuplicate({ category: 'emergency', building: labels.building, text: msg.text, at: msg.receivedAt, senderId: msg.senderId }, recent);
+    if (same) {
+      await deps.tickets.attachReport(same.ticket.id, { userId: msg.senderId, messageId: msg.id, at: msg.receivedAt });
+      return { reply: answers.emergencyAnswer(same.ticket.ref, c.emergencyKind), handledBy: 'triage.emergency_attached' };
+    }
     const opened = await open(deps, msg, compound, c, []);
     return { reply: answers.emergencyAnswer(opened.ticket.ref, c.emergencyKind), handledBy: 'triage.emergency' };
   }
@@ -78,7 +85,7 @@ async function triage(deps: TriageDeps, msg: InboundMessage, ctx: InboundContext
     return { reply: answers.nonIssueAnswer(category, msg.text), handledBy: `triage.${category}` };
   }
 
-  const openTickets = await deps.tickets.findOpen({ compoundCode: compound.code, since: new Date(now.getTime() - OPEN_TICKET_LOOKBACK_MS), limit: 200 });
+  const openTickets = await openTicketsOtherThan(deps, compound, msg, now);
   if (isFollowUp(msg.text)) {
     const target = findFollowUpTarget(
       { senderId: msg.senderId, at: msg.receivedAt, category: labels.category === 'other_issue' ? null : labels.category, building: labels.building },
@@ -113,21 +120,28 @@ async function triage(deps: TriageDeps, msg: InboundMessage, ctx: InboundContext
   return { reply: answers.ticketOpened(forAnswer(opened.ticket, opened.dueText)) + advice, handledBy: 'triage.opened' };
 }
 
+/** Open tickets to match against, leaving out the one this very message opened (a retried job). */
+async function openTicketsOtherThan(deps: TriageDeps, compound: Compound, msg: InboundMessage, now: Date): Promise<Ticket[]> {
+  const open = await deps.tickets.findOpen({ compoundCode: compound.code, since: new Date(now.getTime() - OPEN_TICKET_LOOKBACK_MS), limit: 200 });
+  return open.filter((t) => t.sourceInboundId !== msg.id);
+}
+
 async function answerToQuestion(deps: TriageDeps, msg: InboundMessage, compound: Compound, now: Date): Promise<PipelineResult | null> {
   if (!msg.chatId || !looksLikeAnswer(msg.text)) return null;
   const pending = await deps.clarifications.claimForAnswer(msg.chatId, msg.senderId, msg.id, now);
   if (!pending) return null;
   const original = await deps.inbound.get(pending.id);
   const { classification, gaps } = completeWithAnswer(pending.classification as unknown as Classification, pending.missing, msg.text);
+  // The answer completes the same report: it is not counted as a second one.
   const opened = await open(deps, { ...msg, id: pending.id, text: `${original?.text ?? ''}（补充：${msg.text}）`, receivedAt: original?.receivedAt ?? msg.receivedAt }, compound, classification, gaps);
-  await deps.tickets.attachReport(opened.ticket.id, { userId: msg.senderId, messageId: msg.id, at: msg.receivedAt });
   return { reply: answers.ticketOpened(forAnswer(opened.ticket, opened.dueText)), handledBy: 'triage.clarified' };
 }
 
 /** Opens (or finds, on a retried job) the ticket and tells the responsible people once. */
 export async function open(deps: Pick<TriageDeps, 'open' | 'notifier'>, msg: InboundMessage, compound: Compound, c: Classification, gaps: TicketGap[]) {
   const opened = await openTicketFor(deps.open, { compound, sourceInboundId: msg.id, senderId: msg.senderId, text: msg.text, at: msg.receivedAt, classification: c, gaps });
-  if (opened.created) await deps.notifier.ticketOpened(opened.ticket, opened.dueText, compound);
+  // Also on a retried job: the first run may have died before telling anyone; deliveries are keyed, so nobody hears it twice.
+  await deps.notifier.ticketOpened(opened.ticket, opened.dueText, compound);
   return opened;
 }
 
