@@ -18,7 +18,7 @@ import type { Ticket, TicketStatus } from '../src/domain/ticket';
 import { planAction } from '../src/pipeline/staff/intent-to-action';
 import { STATUS_ZH, line } from '../src/pipeline/staff/staff-answers';
 import { performAction } from '../src/pipeline/staff/ticket-actions';
-import { NO_CLOCK } from '../src/pipeline/ticket-clock';
+import { buildTicketClock } from '../src/roles/ticket-clock';
 
 function flag(args: string[], name: string): string | undefined {
   const i = args.indexOf(`--${name}`);
@@ -89,7 +89,7 @@ async function main(): Promise<void> {
       const staff = new WeComStaffNotifier(services.outbound);
       const notifier = new WeComTicketChangeNotifier({ outbound: services.outbound, group: new WeComGroupPoster(services.outbound, log), staff });
       const outcome = await performAction(
-        { tickets: services.tickets, notifier, clock: NO_CLOCK, log },
+        { tickets: services.tickets, notifier, clock: (await buildTicketClock(services, config, log, () => new Date())).clock, log },
         { ticketId: t.id, compound, actorId: `operator:${operator}`, action: plan.action, sourceId: `cli-${Date.now()}`, now: new Date(), actorKind: 'system' },
       );
       if (outcome.kind === 'done') console.log(show(outcome.ticket));

@@ -57,6 +57,8 @@ export const configSchema = z
     CLARIFY_WAIT_MINUTES: intFrom(30, 1, 24 * 60),
     CONTEXT_MESSAGES: intFrom(3, 0, 10),
     CALENDAR_OVERRIDES_PATH: optionalString,
+    FIX_CHECK_DELAY_HOURS: intFrom(24, 0, 24 * 30),
+    FIX_CHECK_AUTO_CLOSE_HOURS: intFrom(72, 1, 24 * 60),
   });
 
 /**

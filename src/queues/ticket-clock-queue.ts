@@ -57,8 +57,8 @@ export interface QueueTicketClockOptions {
 export class QueueTicketClock implements TicketClock {
   constructor(private readonly o: QueueTicketClockOptions) {}
 
-  /** The timers sync would keep for this ticket now: all that catch up, and future ones. */
-  wanted(ticket: Ticket): Timer[] {
+  /** All that catch up, and future ones: a reminder whose time has passed is not sent late. */
+  private wanted(ticket: Ticket): Timer[] {
     const now = this.o.now().getTime();
     return planTimers(ticket, this.o.policy).filter((t) => t.catchUp || t.at.getTime() > now);
   }

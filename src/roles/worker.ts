@@ -13,6 +13,7 @@ import { LiveSender, OutboxSender, type WeComSender } from '../channels/wecom/se
 import type { Services } from './services';
 import { buildTriage, type TriageConfig } from './triage';
 import { buildStaff, buildStaffReader } from './staff';
+import { buildTicketClock, startTicketClock } from './ticket-clock';
 import { createInboundRouter } from '../pipeline/inbound-router';
 import { handleClarifyTimeout } from '../pipeline/triage/clarify-timeout';
 import type { TimerJobData } from '../queues/triage-timers';
@@ -21,7 +22,8 @@ export type WorkerConfig = Pick<
   Config,
   'REDIS_URL' | 'QUEUE_PREFIX' | 'WECOM_API_BASE' | 'WECOM_CORP_ID' | 'WECOM_APP_SECRET' | 'WECOM_APP_AGENT_ID' | 'OUTBOX_PATH' | 'outboundMode'
 > &
-  TriageConfig;
+  TriageConfig &
+  Pick<Config, 'FIX_CHECK_DELAY_HOURS' | 'FIX_CHECK_AUTO_CLOSE_HOURS'>;
 
 export interface Workers {
   close(): Promise<void>;
@@ -64,7 +66,9 @@ export async function startWorkers(services: Services, config: WorkerConfig, log
   const deliveryConn = createRedis(config.REDIS_URL, 'worker');
   const limiterRedis = createRedis(config.REDIS_URL, 'worker');
   const timersConn = createRedis(config.REDIS_URL, 'worker');
-  const triage = buildTriage(services, config, log, now);
+  const ticketClock = await buildTicketClock(services, config, log, now);
+  const triage = buildTriage(services, config, log, now, ticketClock.clock);
+  const clockRole = startTicketClock(services, config, ticketClock, triage, log, now);
 
   const replier = new WeComReplier({
     streams: services.streams,
@@ -78,7 +82,15 @@ export async function startWorkers(services: Services, config: WorkerConfig, log
     createIntakeProcessor({
       repo: services.inbound,
       compounds: services.compounds,
-      handler: opts.handler ?? createInboundRouter({ triage: triage.handler, staff: buildStaff(services, triage, buildStaffReader(config, log.child({ component: 'staff-reader' }))) }),
+      handler:
+        opts.handler ??
+        createInboundRouter({
+          triage: triage.handler,
+          staff: buildStaff(services, triage, buildStaffReader(config, log.child({ component: 'staff-reader' }))),
+          residents: [clockRole.fixCheck],
+          staffFirst: [clockRole.fixCheck],
+          cards: [clockRole.fixCheck],
+        }),
       replier,
       log: log.child({ component: 'intake' }),
       metrics: services.metrics,
@@ -134,6 +146,7 @@ export async function startWorkers(services: Services, config: WorkerConfig, log
       clearInterval(timer);
       // Worker.close waits for the jobs in progress to finish.
       await Promise.all([intakeWorker.close(), deliveryWorker.close(), timersWorker.close()]);
+      await clockRole.close();
       for (const c of [intakeConn, deliveryConn, limiterRedis, timersConn]) c.disconnect();
     },
   };

@@ -1,6 +1,7 @@
 import { Schema, type Connection, type Model } from 'mongoose';
-import type { FixAnswer } from '../pipeline/clock/fix-check-keys';
 import { isDuplicateKeyError } from './connection';
+
+export type FixAnswer = 'fixed' | 'not_fixed' | 'unsure';
 
 /** One reporter asked "is it really fixed?" about one resolution (ticket version) of a ticket. */
 export interface FixCheck {

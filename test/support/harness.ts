@@ -1,4 +1,6 @@
 import { readFile } from 'node:fs/promises';
+import { Queue } from 'bullmq';
+import { TICKET_CLOCK_QUEUE } from '../../src/queues/ticket-clock-queue';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
@@ -108,6 +110,9 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
         await services.intakeQueue.obliterate({ force: true }).catch(() => undefined);
         await services.deliveryQueue.obliterate({ force: true }).catch(() => undefined);
         await services.timersQueue.obliterate({ force: true }).catch(() => undefined);
+        const clockQueue = new Queue(TICKET_CLOCK_QUEUE, { connection: services.redis, prefix: name });
+        await clockQueue.obliterate({ force: true }).catch(() => undefined);
+        await clockQueue.close();
         await services.conn.dropDatabase().catch(() => undefined);
         await fake.close();
       }

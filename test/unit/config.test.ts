@@ -46,6 +46,8 @@ describe('loadConfig', () => {
       LLM_SKIP_CONFIDENCE: 0.6,
       CLARIFY_WAIT_MINUTES: 30,
       CONTEXT_MESSAGES: 3,
+      FIX_CHECK_DELAY_HOURS: 24,
+      FIX_CHECK_AUTO_CLOSE_HOURS: 72,
       outboundMode: 'outbox',
     });
   });

@@ -1,4 +1,6 @@
-export type FixAnswer = 'fixed' | 'not_fixed' | 'unsure';
+import type { FixAnswer } from '../../store/fix-check-repo';
+
+export type { FixAnswer };
 
 /** The buttons of the "is it really fixed?" card, by key. */
 export const FIX_CHECK_BUTTONS = [

@@ -37,7 +37,8 @@ export async function runTimer(deps: TimerDeps, job: { id: string; kind: TimerKi
     deps.log.error({ ticket: ticket.ref, compound: ticket.compoundCode }, 'timer for a ticket whose compound is gone');
     return done('no_compound');
   }
-  if (saved) return finishSaved(deps, job.id, ticket, saved, compound);
+  // Only while nothing happened since: the notifier keys its sends by the ticket's current version.
+  if (saved) return saved === ticket.history.at(-1) ? finishSaved(deps, job.id, ticket, saved, compound) : done('stale');
   if (!timer) return done('stale');
   return HANDLERS[timer.kind](deps, { jobId: job.id, timer, ticket, compound, now });
 }
