@@ -45,6 +45,8 @@ export interface ServiceOptions {
   /** Tests give each file its own database. */
   dbName?: string;
   defaultMetrics?: boolean;
+  /** The clock stores stamp records with (tests move it). */
+  now?: () => Date;
 }
 
 export async function openServices(opts: ServiceOptions): Promise<Services> {
@@ -65,7 +67,7 @@ export async function openServices(opts: ServiceOptions): Promise<Services> {
   const inbound = new InboundRepo(conn);
   const compounds = new CompoundRepo(conn);
   const deliveries = new DeliveryRepo(conn);
-  const tickets = new TicketRepo(conn);
+  const tickets = new TicketRepo(conn, { now: opts.now });
   const clarifications = new ClarificationRepo(conn);
   await Promise.all([inbound.init(), tickets.init(), compounds.init(), deliveries.init()]);
 

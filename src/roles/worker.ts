@@ -14,6 +14,7 @@ import type { Services } from './services';
 import { buildTriage, type TriageConfig } from './triage';
 import { buildStaff, buildStaffReader } from './staff';
 import { buildTicketClock, startTicketClock } from './ticket-clock';
+import { startDigests } from './digests';
 import { createInboundRouter } from '../pipeline/inbound-router';
 import { handleClarifyTimeout } from '../pipeline/triage/clarify-timeout';
 import type { TimerJobData } from '../queues/triage-timers';
@@ -69,6 +70,7 @@ export async function startWorkers(services: Services, config: WorkerConfig, log
   const ticketClock = await buildTicketClock(services, config, log, now);
   const triage = buildTriage(services, config, log, now, ticketClock.clock);
   const clockRole = startTicketClock(services, config, ticketClock, triage, log, now);
+  const digests = await startDigests(services, config, ticketClock.fixChecks, log, now);
 
   const replier = new WeComReplier({
     streams: services.streams,
@@ -147,6 +149,7 @@ export async function startWorkers(services: Services, config: WorkerConfig, log
       // Worker.close waits for the jobs in progress to finish.
       await Promise.all([intakeWorker.close(), deliveryWorker.close(), timersWorker.close()]);
       await clockRole.close();
+      await digests.close();
       for (const c of [intakeConn, deliveryConn, limiterRedis, timersConn]) c.disconnect();
     },
   };

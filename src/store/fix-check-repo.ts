@@ -121,4 +121,13 @@ export class FixCheckRepo {
   async closeRound(ticketId: string, version: number): Promise<void> {
     await this.model.updateMany({ ticketId, version, open: true }, { $set: { open: false } });
   }
+
+  /** Answers given in a period, by answer, for the satisfaction figure of a report. */
+  async tally(q: { compoundCodes: readonly string[]; from: Date; to: Date }): Promise<{ asked: number; fixed: number; notFixed: number; unsure: number }> {
+    const docs = await this.model
+      .find({ compoundCode: { $in: [...q.compoundCodes] }, askedAt: { $gte: q.from, $lt: q.to } }, { answer: 1 })
+      .lean<Array<Pick<Doc, 'answer'>>>();
+    const count = (a: FixAnswer) => docs.filter((d) => d.answer === a).length;
+    return { asked: docs.length, fixed: count('fixed'), notFixed: count('not_fixed'), unsure: count('unsure') };
+  }
 }

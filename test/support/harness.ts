@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { Queue } from 'bullmq';
 import { TICKET_CLOCK_QUEUE } from '../../src/queues/ticket-clock-queue';
+import { DIGEST_QUEUE } from '../../src/queues/digest-queue';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
@@ -74,7 +75,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     WECOM_APP_SECRET: fake.secret,
     ...opts.env,
   });
-  const services = await openServices({ config, log, dbName: name });
+  const services = await openServices({ config, log, dbName: name, now: opts.now });
   if (!opts.shareWith) {
     const sample = await readFile(`${__dirname}/../../config/compounds.sample.yaml`, 'utf8');
     await loadCompounds(services.compounds, sample, 'yaml');
@@ -110,9 +111,11 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
         await services.intakeQueue.obliterate({ force: true }).catch(() => undefined);
         await services.deliveryQueue.obliterate({ force: true }).catch(() => undefined);
         await services.timersQueue.obliterate({ force: true }).catch(() => undefined);
-        const clockQueue = new Queue(TICKET_CLOCK_QUEUE, { connection: services.redis, prefix: name });
-        await clockQueue.obliterate({ force: true }).catch(() => undefined);
-        await clockQueue.close();
+        for (const queueName of [TICKET_CLOCK_QUEUE, DIGEST_QUEUE]) {
+          const q = new Queue(queueName, { connection: services.redis, prefix: name });
+          await q.obliterate({ force: true }).catch(() => undefined);
+          await q.close();
+        }
         await services.conn.dropDatabase().catch(() => undefined);
         await fake.close();
       }
