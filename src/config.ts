@@ -59,6 +59,15 @@ export const configSchema = z
     CALENDAR_OVERRIDES_PATH: optionalString,
     FIX_CHECK_DELAY_HOURS: intFrom(24, 0, 24 * 30),
     FIX_CHECK_AUTO_CLOSE_HOURS: intFrom(72, 1, 24 * 60),
+
+    SERVICE_DAY_WORKER: z.enum(['on', 'off']).default('on'),
+    SERVICE_DAY_REMIND_DAY: intFrom(1, 1, 28),
+    SERVICE_DAY_PLAN_REMINDER_HOUR: intFrom(9, 0, 23),
+    SERVICE_DAY_EVE_HOUR: intFrom(19, 0, 23),
+    SERVICE_DAY_MORNING_HOUR: intFrom(8, 0, 23),
+    SERVICE_DAY_SUMMARY_HOUR: intFrom(20, 0, 23),
+    SERVICE_DAY_OWNER_REMINDER_MINUTES: z.string().trim().regex(/^\d{1,4}(,\d{1,4})*$/, 'minutes after the task, comma-separated, e.g. 30,90').default('30,90'),
+    SERVICE_DAY_FANOUT_CHUNK: intFrom(500, 1, 5000),
   });
 
 /**

@@ -29,8 +29,9 @@ export type PlanReading =
 const N = NUMBER;
 const DATE = new RegExp(`(?:(${N})月)?(${N})[号日](?![楼栋幢门室院单])`);
 const PERIOD = '上午|早上|早晨|清晨|中午|下午|傍晚|晚上|晚';
-const CLOCK = `(?:(${PERIOD})\\s*)?(${N})\\s*(?:[点时](?:\\s*(半|一刻|三刻|${N})\\s*分?)?|:(\\d{2}))`;
-const TIME = new RegExp(`${CLOCK}(?:\\s*(?:-|~|至|到)\\s*(?:(?:${PERIOD})\\s*)?${N}\\s*(?:[点时](?:\\s*(?:半|${N})\\s*分?)?|:\\d{2}))?`);
+// Minutes: 半/一刻/三刻, "30分", two digits ("9点30", not the "3" of "2点 3号楼"), or Chinese numerals.
+const CLOCK = `(?:(${PERIOD})\\s*)?(${N})\\s*(?:[点时](?:(半|一刻|三刻)|(\\d{1,2})分|(\\d{2})(?![\\d号日楼栋幢])|([一二三四五六七八九十]{1,3})分?)?|:(\\d{2}))`;
+const TIME = new RegExp(`${CLOCK}(?:\\s*(?:-|~|至|到)\\s*(?:(?:${PERIOD})\\s*)?${N}\\s*(?:[点时](?:半|\\d{1,2}分?|[一二三四五六七八九十]{1,3}分?)?|:\\d{2}))?`);
 const UNLIMITED = /不限(?:人数|名额)|无需报名|不用报名|无需预约/;
 const CAPACITY = [
   new RegExp(`(?:可报名|限报|限额|限|名额|报名人数|人数)\\s*(?:为|:)?\\s*(${N})\\s*(?:人|名|位|个|户)?`),
@@ -158,11 +159,11 @@ function readClock(m: RegExpExecArray): { hour: number; minute: number } | null 
   let hour = parseNumber(m[2] ?? '');
   if (hour === null) return null;
   const fraction = m[3];
-  let minute = m[4] !== undefined ? Number(m[4]) : 0;
+  const written = m[4] ?? m[5] ?? m[6] ?? m[7];
+  let minute = written === undefined ? 0 : (parseNumber(written) ?? 0);
   if (fraction === '半') minute = 30;
   else if (fraction === '一刻') minute = 15;
   else if (fraction === '三刻') minute = 45;
-  else if (fraction !== undefined) minute = parseNumber(fraction) ?? 0;
   if (period && /下午|傍晚|晚/.test(period) && hour < 12) hour += 12;
   else if (period === '中午' && hour < 3) hour += 12;
   // No one runs a compound activity at 3 a.m.: "3点" without a period is the afternoon.

@@ -8,17 +8,17 @@ import { createRedis } from '../queues/redis';
 import type { FixCheckRepo } from '../store/fix-check-repo';
 import type { Services } from './services';
 
-export function digestDeps(services: Services, fixChecks: FixCheckRepo, log: Logger, now: () => Date): DigestDeps {
-  return { tickets: services.tickets, fixChecks, compounds: services.compounds, sender: new WeComDigestSender(services.outbound), now, log: log.child({ component: 'digests' }) };
+export function digestDeps(services: Services, fixChecks: FixCheckRepo, log: Logger, now: () => Date, signups?: DigestDeps['signups']): DigestDeps {
+  return { tickets: services.tickets, fixChecks, compounds: services.compounds, sender: new WeComDigestSender(services.outbound), signups, now, log: log.child({ component: 'digests' }) };
 }
 
 /** Weekly and monthly digests: schedulers upserted at boot, a worker for the fan-out and the sends. */
-export async function startDigests(services: Services, config: Pick<Config, 'REDIS_URL' | 'QUEUE_PREFIX'>, fixChecks: FixCheckRepo, log: Logger, now: () => Date) {
+export async function startDigests(services: Services, config: Pick<Config, 'REDIS_URL' | 'QUEUE_PREFIX'>, fixChecks: FixCheckRepo, log: Logger, now: () => Date, signups?: DigestDeps['signups']) {
   const queue = new Queue<DigestJobData>(DIGEST_QUEUE, { connection: services.redis, prefix: config.QUEUE_PREFIX });
   queue.on('error', (err) => log.warn({ queue: DIGEST_QUEUE, err: err.message }, 'queue error'));
   await upsertDigestSchedules(queue);
   const connection = createRedis(config.REDIS_URL, 'worker');
-  const worker = createDigestWorker({ connection, prefix: config.QUEUE_PREFIX, queue, deps: digestDeps(services, fixChecks, log, now), log });
+  const worker = createDigestWorker({ connection, prefix: config.QUEUE_PREFIX, queue, deps: digestDeps(services, fixChecks, log, now, signups), log });
   return {
     queue,
     async close() {

@@ -15,6 +15,7 @@ import { buildTriage, type TriageConfig } from './triage';
 import { buildStaff, buildStaffReader } from './staff';
 import { buildTicketClock, startTicketClock } from './ticket-clock';
 import { startDigests } from './digests';
+import { buildServiceDay, type ServiceDayConfig } from '../queues/service-day-runtime';
 import { createInboundRouter } from '../pipeline/inbound-router';
 import { handleClarifyTimeout } from '../pipeline/triage/clarify-timeout';
 import type { TimerJobData } from '../queues/triage-timers';
@@ -24,7 +25,8 @@ export type WorkerConfig = Pick<
   'REDIS_URL' | 'QUEUE_PREFIX' | 'WECOM_API_BASE' | 'WECOM_CORP_ID' | 'WECOM_APP_SECRET' | 'WECOM_APP_AGENT_ID' | 'OUTBOX_PATH' | 'outboundMode'
 > &
   TriageConfig &
-  Pick<Config, 'FIX_CHECK_DELAY_HOURS' | 'FIX_CHECK_AUTO_CLOSE_HOURS'>;
+  Pick<Config, 'FIX_CHECK_DELAY_HOURS' | 'FIX_CHECK_AUTO_CLOSE_HOURS'> &
+  ServiceDayConfig;
 
 export interface Workers {
   close(): Promise<void>;
@@ -70,7 +72,11 @@ export async function startWorkers(services: Services, config: WorkerConfig, log
   const ticketClock = await buildTicketClock(services, config, log, now);
   const triage = buildTriage(services, config, log, now, ticketClock.clock);
   const clockRole = startTicketClock(services, config, ticketClock, triage, log, now);
-  const digests = await startDigests(services, config, ticketClock.fixChecks, log, now);
+  const serviceDay = await buildServiceDay(services, config, log.child({ component: 'service-day' }), { now, calendar: triage.calendar });
+  const signups = async (month: string, codes: readonly string[]) =>
+    (await serviceDay.serviceDayFigures(month as Parameters<typeof serviceDay.serviceDayFigures>[0], { compoundCodes: codes })).reduce((n, f) => n + f.signups, 0);
+  const digests = await startDigests(services, config, ticketClock.fixChecks, log, now, signups);
+  const serviceDayWorker = config.SERVICE_DAY_WORKER === 'off' ? null : await serviceDay.startWorker();
 
   const replier = new WeComReplier({
     streams: services.streams,
@@ -89,8 +95,8 @@ export async function startWorkers(services: Services, config: WorkerConfig, log
         createInboundRouter({
           triage: triage.handler,
           staff: buildStaff(services, triage, buildStaffReader(config, log.child({ component: 'staff-reader' }))),
-          residents: [clockRole.fixCheck],
-          staffFirst: [clockRole.fixCheck],
+          residents: [clockRole.fixCheck, serviceDay.residentSignup],
+          staffFirst: [clockRole.fixCheck, serviceDay.staffPlan],
           cards: [clockRole.fixCheck],
         }),
       replier,
@@ -150,6 +156,8 @@ export async function startWorkers(services: Services, config: WorkerConfig, log
       await Promise.all([intakeWorker.close(), deliveryWorker.close(), timersWorker.close()]);
       await clockRole.close();
       await digests.close();
+      await serviceDayWorker?.close();
+      await serviceDay.close();
       for (const c of [intakeConn, deliveryConn, limiterRedis, timersConn]) c.disconnect();
     },
   };

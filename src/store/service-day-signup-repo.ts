@@ -62,6 +62,17 @@ const MAX_ROUNDS = 50;
 const STALE_HOLD_MS = 10 * 60_000;
 
 const signupKey = (activityId: string, userId: string) => `${activityId}~${userId}`;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const backoffMs = (round: number) => Math.round(5 + Math.random() * Math.min(200, 10 * 2 ** round));
+
+function shuffle<T>(list: readonly T[]): T[] {
+  const out = [...list];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [out[i], out[j]] = [out[j] as T, out[i] as T];
+  }
+  return out;
+}
 
 /**
  * Sign-ups against a capacity. Capacity is a set of numbered seats, one document each with
@@ -142,17 +153,25 @@ export class ServiceSignupRepo {
     if (r.capacity === null) return this.confirm(id, r.count, null);
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const seats = await this.seats.find({ activityId: r.activityId }, { signupId: 1 }).lean<Array<Pick<SeatDoc, '_id' | 'signupId'>>>();
-      const mine = seats.filter((s) => s.signupId === id).length;
-      if (mine >= r.count) return this.confirm(id, r.count, Math.max(0, r.capacity - seats.length));
+      const mine = seats.filter((s) => s.signupId === id);
+      if (mine.length > r.count) await this.trim(mine, r.count);
+      if (mine.length >= r.count) return this.confirm(id, r.count, Math.max(0, r.capacity - seats.length + (mine.length - r.count)));
       const takenNumbers = new Set(seats.map((s) => Number(s._id.slice(s._id.lastIndexOf('#') + 1))));
       const free: number[] = [];
       for (let n = 1; n <= r.capacity; n++) if (!takenNumbers.has(n)) free.push(n);
-      const need = r.count - mine;
+      const need = r.count - mine.length;
       if (free.length < need) {
+        if (await this.othersHalfSeated(seats, id, r.at)) {
+          // Their seats may come free: step back (two half-seated families must not wait on each other) and look again.
+          await this.seats.deleteMany({ signupId: id });
+          await sleep(backoffMs(round));
+          continue;
+        }
         await this.release(id);
-        return { kind: 'full', remaining: free.length + mine };
+        return { kind: 'full', remaining: free.length + mine.length };
       }
-      for (const n of free.slice(0, need)) {
+      // Random free seats: families arriving together rarely reach for the same one.
+      for (const n of shuffle(free).slice(0, need)) {
         try {
           await this.seats.create({ _id: `${r.activityId}#${n}`, activityId: r.activityId, signupId: id });
         } catch (err) {
@@ -162,7 +181,28 @@ export class ServiceSignupRepo {
         }
       }
     }
+    // Still contended: the job fails and is retried, which holds nothing meanwhile.
+    await this.seats.deleteMany({ signupId: id });
     throw new Error(`could not seat sign-up ${id} in ${MAX_ROUNDS} rounds`);
+  }
+
+  /**
+   * The same message seated twice at once (a retried job overlapping its first run) can take
+   * a seat too many. Both runs drop the highest-numbered seats beyond the count, so they agree
+   * on which to drop and never go below it.
+   */
+  private async trim(mine: ReadonlyArray<Pick<SeatDoc, '_id'>>, count: number): Promise<void> {
+    const seatNo = (s: Pick<SeatDoc, '_id'>) => Number(s._id.slice(s._id.lastIndexOf('#') + 1));
+    const surplus = [...mine].sort((a, b) => seatNo(a) - seatNo(b)).slice(count);
+    await this.seats.deleteMany({ _id: { $in: surplus.map((s) => s._id) } });
+  }
+
+  /** Whether seats are held by other sign-ups still being seated (a hold older than STALE_HOLD_MS counts as taken). */
+  private async othersHalfSeated(seats: ReadonlyArray<Pick<SeatDoc, 'signupId'>>, id: string, at: Date): Promise<boolean> {
+    const others = [...new Set(seats.map((s) => s.signupId))].filter((s) => s !== id);
+    if (others.length === 0) return false;
+    const fresh = new Date(at.getTime() - STALE_HOLD_MS);
+    return (await this.signups.countDocuments({ _id: { $in: others }, status: 'holding', at: { $gt: fresh } })) > 0;
   }
 
   private async confirm(id: string, count: number, remaining: number | null): Promise<SignupOutcome> {

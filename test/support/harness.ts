@@ -73,6 +73,8 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     WECOM_APP_ENCODING_AES_KEY: APP_KEYS.encodingAesKey,
     WECOM_APP_AGENT_ID: '1000002',
     WECOM_APP_SECRET: fake.secret,
+    // The service-day schedule runs on real time; its own tests turn it on with an injected clock.
+    SERVICE_DAY_WORKER: 'off',
     ...opts.env,
   });
   const services = await openServices({ config, log, dbName: name, now: opts.now });
