@@ -36,14 +36,13 @@ export function createIntakeProcessor(deps: IntakeProcessorDeps) {
       return 'skipped';
     }
     const { compound, chatRole } = await resolveCompound(deps.compounds, msg);
-    if (compound) await deps.repo.setCompound(inboundId, compound.code);
     const inbound = { ...msg, compoundCode: compound?.code ?? null };
 
     const result = await deps.handler(inbound, { log, now: deps.now, compound, chatRole });
     // Reply before marking done: if the worker dies in between, the retried job
     // replies again, and every reply route is keyed by the message id, so nothing doubles.
     const route = result.reply === null ? 'none' : await deps.replier.reply(inbound, result.reply, compound);
-    await deps.repo.markDone(inboundId, { replyText: result.reply, handledBy: result.handledBy }, deps.now());
+    await deps.repo.markDone(inboundId, { replyText: result.reply, handledBy: result.handledBy, compoundCode: compound?.code ?? null }, deps.now());
     deps.metrics.intakeJobs.inc({ outcome: 'done' });
     log.info({ handledBy: result.handledBy, route, compound: compound?.code ?? null }, 'message handled');
     return route;

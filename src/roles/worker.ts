@@ -17,6 +17,7 @@ import { buildTicketClock, startTicketClock } from './ticket-clock';
 import { startDigests } from './digests';
 import { buildServiceDay, type ServiceDayConfig } from '../queues/service-day-runtime';
 import { createInboundRouter } from '../pipeline/inbound-router';
+import { cachedDirectory } from '../pipeline/cached-compounds';
 import { handleClarifyTimeout } from '../pipeline/triage/clarify-timeout';
 import type { TimerJobData } from '../queues/triage-timers';
 
@@ -89,7 +90,7 @@ export async function startWorkers(services: Services, config: WorkerConfig, log
     QUEUES.intake,
     createIntakeProcessor({
       repo: services.inbound,
-      compounds: services.compounds,
+      compounds: cachedDirectory(services.compounds, 30_000),
       handler:
         opts.handler ??
         createInboundRouter({

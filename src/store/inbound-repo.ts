@@ -87,7 +87,7 @@ export class InboundRepo {
   }
 
   /** Marks done only once; returns false when another worker got there first. */
-  async markDone(id: string, outcome: { replyText: string | null; handledBy: string }, at: Date): Promise<boolean> {
+  async markDone(id: string, outcome: { replyText: string | null; handledBy: string; compoundCode?: string | null }, at: Date): Promise<boolean> {
     const res = await this.model.updateOne({ _id: id, status: 'received' }, { $set: { status: 'done', ...outcome, processedAt: at } });
     return res.modifiedCount === 1;
   }

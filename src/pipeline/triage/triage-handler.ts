@@ -28,6 +28,15 @@ export interface TriageDeps {
   contextMessages: number;
 }
 
+const SELF_CONTAINED_CHARS = 12;
+
+// Words that point back at something said before: "还是那辆", "上次说的", "又来了".
+const REFERS_BACK = /^(?:还是|又|那|这|同样)|那辆|那个|那家|上次|刚才|之前|前面说|还在|又来/;
+
+export function needsContext(text: string): boolean {
+  return isFollowUp(text) || REFERS_BACK.test(text.trim()) || [...text.replace(/\s/g, '')].length <= SELF_CONTAINED_CHARS;
+}
+
 const OPEN_TICKET_LOOKBACK_MS = 14 * 24 * 3600_000;
 const CONTEXT_LOOKBACK_MS = 24 * 3600_000;
 
@@ -47,7 +56,10 @@ export function createTriageHandler(deps: TriageDeps): InboundHandler {
     const clarified = await answerToQuestion(deps, msg, compound, now);
     if (clarified) return clarified;
 
-    const previous = await deps.inbound.recentFromSender(msg.chatId, msg.senderId, msg.receivedAt, deps.contextMessages);
+    // Only a message that leans on what came before ("+1", "还没人管吗", "在吗") needs the
+    // sender's earlier messages; leaving them out elsewhere spares a query and lets the
+    // classification cache recognise the same text from another resident.
+    const previous = needsContext(msg.text) ? await deps.inbound.recentFromSender(msg.chatId, msg.senderId, msg.receivedAt, deps.contextMessages) : [];
     const previousTexts = previous
       .filter((p) => p.kind === 'text' && p.receivedAt.getTime() > msg.receivedAt.getTime() - CONTEXT_LOOKBACK_MS)
       .map((p) => p.text)
