@@ -109,7 +109,7 @@ async function fanOut(services: Services, config: Config, log: Logger, cpu: CpuM
   process.stderr.write('sweep 2… ');
   runs.push(await bench.run(`2nd: ${month} again`, month, opts.compounds, opts.sweepCutoff * 1000));
   if (opts.ledgerMonths > 0) {
-    // The month before the next one, as the ledger holds it after its jobs ran (and older months).
+    // The ledger once this month's jobs have run (and the months before, with --ledger-months > 1).
     let m = month;
     for (let k = 0; k < opts.ledgerMonths; k++) {
       process.stderr.write(`ledger ${m}… `);

@@ -130,18 +130,18 @@ describe('webhook, response_url and customer-group bodies', () => {
 });
 
 describe('destinations', () => {
-  it('gives the webhook 20/min per key, app members 30/min and 1000/h, response_url nothing', () => {
+  it('gives the webhook 20/min per key, app members 30/min and 1000/h (minutes with a safety margin), response_url nothing', () => {
     const webhook = rateLimitKeys({ kind: 'group_webhook', webhookKey: 'secret-key' });
-    expect(webhook).toEqual([{ key: expect.stringMatching(/^webhook:[0-9a-f]{12}$/), limit: 20, windowMs: 60_000 }]);
+    expect(webhook).toEqual([{ key: expect.stringMatching(/^webhook:[0-9a-f]{12}$/), limit: 20, windowMs: 63_000 }]);
     expect(JSON.stringify(webhook)).not.toContain('secret-key');
     expect(rateLimitKeys({ kind: 'app_user', userIds: ['u1', 'u1', 'u2'] })).toEqual([
-      { key: 'app:m:u1', limit: 30, windowMs: 60_000 },
+      { key: 'app:m:u1', limit: 30, windowMs: 63_000 },
       { key: 'app:h:u1', limit: 1000, windowMs: 3_600_000 },
-      { key: 'app:m:u2', limit: 30, windowMs: 60_000 },
+      { key: 'app:m:u2', limit: 30, windowMs: 63_000 },
       { key: 'app:h:u2', limit: 1000, windowMs: 3_600_000 },
     ]);
     expect(rateLimitKeys({ kind: 'response_url', url: 'http://x/y' })).toEqual([]);
-    expect(rateLimitKeys({ kind: 'customer_group_task', sender: 'o1', chatIds: ['c1'] })).toEqual([{ key: 'cgtask:o1', limit: 10, windowMs: 60_000 }]);
+    expect(rateLimitKeys({ kind: 'customer_group_task', sender: 'o1', chatIds: ['c1'] })).toEqual([{ key: 'cgtask:o1', limit: 10, windowMs: 63_000 }]);
   });
 
   it('describes destinations without credentials', () => {
