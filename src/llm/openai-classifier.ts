@@ -1,7 +1,8 @@
 import OpenAI, { type ClientOptions } from 'openai';
+import { abortAsError, stripCodeFence, toLlmError, usageOf } from './sdk-helpers';
 import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
 import { maskPii } from '../domain/pii';
-import { LlmSchemaError, LlmUnavailableError, type LlmClassification, type LlmClassifier, type LlmClassifyInput, type LlmUsage } from './classifier';
+import { LlmSchemaError, type LlmClassification, type LlmClassifier, type LlmClassifyInput } from './classifier';
 import { LLM_LABELS_SCHEMA_NAME, llmLabelsJsonSchema, llmLabelsSchema } from './label-schema';
 import type { Prompt } from './prompt';
 
@@ -163,42 +164,3 @@ function defuse(text: string): string {
   return text.replace(/<(\s*\/?\s*(?:message|previous)\b[^>]*)>/gi, '＜$1＞');
 }
 
-function stripCodeFence(content: string): string {
-  const m = /^\s*```(?:json)?\s*\n?([\s\S]*?)\n?```\s*$/i.exec(content);
-  return m?.[1] ?? content;
-}
-
-function usageOf(completion: ChatCompletion): LlmUsage {
-  const u = completion.usage;
-  const promptTokens = u?.prompt_tokens ?? 0;
-  const completionTokens = u?.completion_tokens ?? 0;
-  return { promptTokens, completionTokens, totalTokens: u?.total_tokens ?? promptTokens + completionTokens };
-}
-
-type Fetch = NonNullable<ClientOptions['fetch']>;
-
-/**
- * The SDK tells its own timeout from a connection failure only by an AbortError that is
- * `instanceof Error` in its realm. undici's DOMException is not when modules run inside
- * a vm (jest does that), and every timeout would be reported as `network`.
- */
-function abortAsError(fetch: Fetch): Fetch {
-  return (input, init) =>
-    fetch(input, init).catch((err: unknown) => {
-      if (err instanceof Error || (err as { name?: unknown } | null)?.name !== 'AbortError') throw err;
-      throw Object.assign(new Error('The operation was aborted'), { name: 'AbortError' });
-    });
-}
-
-function toLlmError(err: unknown): unknown {
-  // The caller's own abort is not an LLM failure: let it through unchanged.
-  if (err instanceof OpenAI.APIUserAbortError) return err;
-  if (err instanceof OpenAI.APIConnectionTimeoutError) return new LlmUnavailableError('timeout', undefined, { cause: err });
-  if (err instanceof OpenAI.APIConnectionError) return new LlmUnavailableError('network', undefined, { cause: err });
-  if (err instanceof OpenAI.APIError && typeof err.status === 'number') {
-    const s = err.status;
-    const reason = s === 429 ? 'rate_limited' : s >= 500 ? 'http_5xx' : s === 408 ? 'timeout' : 'http_4xx';
-    return new LlmUnavailableError(reason, s, { cause: err });
-  }
-  return err;
-}

@@ -1,8 +1,9 @@
 import OpenAI, { type ClientOptions } from 'openai';
+import { abortAsError, stripCodeFence, toLlmError, usageOf } from './sdk-helpers';
 import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
 import { shanghaiDayKey, toShanghaiParts } from '../domain/shanghai-time';
 import type { StaffIntent } from '../domain/staff-command';
-import { LlmSchemaError, LlmUnavailableError, type LlmUsage } from './classifier';
+import { LlmSchemaError, type LlmUsage } from './classifier';
 import { maskForLlm } from './openai-classifier';
 import type { Prompt } from './prompt';
 import { STAFF_INTENT_SCHEMA_NAME, answerToStaffIntent, staffIntentAnswerSchema, staffIntentJsonSchema } from './staff-intent-schema';
@@ -143,37 +144,3 @@ function staffMessage(text: string, now: Date, context: StaffReplyContext): stri
 
 // The helpers below mirror openai-classifier.ts, which keeps its own private.
 
-function stripCodeFence(content: string): string {
-  const m = /^\s*```(?:json)?\s*\n?([\s\S]*?)\n?```\s*$/i.exec(content);
-  return m?.[1] ?? content;
-}
-
-function usageOf(completion: ChatCompletion): LlmUsage {
-  const u = completion.usage;
-  const promptTokens = u?.prompt_tokens ?? 0;
-  const completionTokens = u?.completion_tokens ?? 0;
-  return { promptTokens, completionTokens, totalTokens: u?.total_tokens ?? promptTokens + completionTokens };
-}
-
-type Fetch = NonNullable<ClientOptions['fetch']>;
-
-/** undici's AbortError is not `instanceof Error` inside a vm (jest): the SDK would report a timeout as `network`. */
-function abortAsError(fetch: Fetch): Fetch {
-  return (input, init) =>
-    fetch(input, init).catch((err: unknown) => {
-      if (err instanceof Error || (err as { name?: unknown } | null)?.name !== 'AbortError') throw err;
-      throw Object.assign(new Error('The operation was aborted'), { name: 'AbortError' });
-    });
-}
-
-function toLlmError(err: unknown): unknown {
-  if (err instanceof OpenAI.APIUserAbortError) return err;
-  if (err instanceof OpenAI.APIConnectionTimeoutError) return new LlmUnavailableError('timeout', undefined, { cause: err });
-  if (err instanceof OpenAI.APIConnectionError) return new LlmUnavailableError('network', undefined, { cause: err });
-  if (err instanceof OpenAI.APIError && typeof err.status === 'number') {
-    const s = err.status;
-    const reason = s === 429 ? 'rate_limited' : s >= 500 ? 'http_5xx' : s === 408 ? 'timeout' : 'http_4xx';
-    return new LlmUnavailableError(reason, s, { cause: err });
-  }
-  return err;
-}
