@@ -93,6 +93,17 @@ export class ServiceDayRunRepo {
     return new Set(docs.map((d) => d._id));
   }
 
+  /**
+   * Every ledger id of some months, in one query. A sweep asks this once instead of
+   * once per chunk: on the local store (FerretDB with SQLite) each query reads the
+   * whole ledger, and 26 such reads made a 13,000-compound sweep take 84 s.
+   */
+  async idsForMonths(months: readonly MonthKey[]): Promise<Set<string>> {
+    if (months.length === 0) return new Set();
+    const docs = await this.model.find({ month: { $in: [...months] } }, { _id: 1 }).lean<Array<{ _id: string }>>();
+    return new Set(docs.map((d) => d._id));
+  }
+
   /** Group-send tasks created since then, oldest first. */
   async tasksSince(since: Date, owner?: string): Promise<ServiceDayRun[]> {
     const filter: Record<string, unknown> = { kind: 'announce', outcome: 'task', at: { $gte: since } };

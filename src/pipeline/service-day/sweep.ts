@@ -25,11 +25,11 @@ const OWNER_TASK_LOOKBACK_MS = 36 * 3600_000;
  */
 export async function sweep(deps: ServiceDayDeps, step: SweepStep, now: Date, opts: SweepOptions): Promise<number> {
   const specs = await jobsFor(deps, step, now);
+  // Skipping what the ledger holds only saves work: each job checks it again.
+  const done = await deps.runs.idsForMonths([...new Set(specs.map((s) => s.data.month))]);
   let queued = 0;
   for (let i = 0, chunk = 0; i < specs.length; i += opts.chunkSize, chunk++) {
     const slice = specs.slice(i, i + opts.chunkSize);
-    // Skipping what the ledger holds only saves work: each job checks it again.
-    const done = await deps.runs.existing(slice.map((s) => s.id));
     const todo = slice.filter((s) => !done.has(s.id));
     if (todo.length > 0) await opts.sink.addCompoundJobs(todo);
     queued += todo.length;
