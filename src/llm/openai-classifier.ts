@@ -1,8 +1,7 @@
-import OpenAI, { type ClientOptions } from 'openai';
-import { abortAsError, stripCodeFence, toLlmError, usageOf } from './sdk-helpers';
-import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
+import type { ClientOptions } from 'openai';
+import { StructuredChat } from './structured-chat';
 import { maskPii } from '../domain/pii';
-import { LlmSchemaError, type LlmClassification, type LlmClassifier, type LlmClassifyInput } from './classifier';
+import { type LlmClassification, type LlmClassifier, type LlmClassifyInput } from './classifier';
 import { LLM_LABELS_SCHEMA_NAME, llmLabelsJsonSchema, llmLabelsSchema } from './label-schema';
 import type { Prompt } from './prompt';
 
@@ -29,98 +28,30 @@ const MAX_TEXT_CHARS = 1000;
 const MAX_PREVIOUS_CHARS = 300;
 
 export class OpenAiClassifier implements LlmClassifier {
-  private readonly client: OpenAI;
-  private readonly model: string;
-  private readonly prompt: Prompt;
-  private readonly systemText: string;
-  private readonly responseFormat: ChatCompletionCreateParamsNonStreaming['response_format'];
-  private readonly maxOutputTokens: number;
-  private readonly now: () => number;
+  private readonly chat: StructuredChat<typeof llmLabelsSchema>;
 
   constructor(opts: OpenAiClassifierOptions) {
-    this.client = new OpenAI({
-      baseURL: opts.baseUrl,
-      apiKey: opts.apiKey ?? 'none',
-      timeout: opts.timeoutMs ?? 8000,
-      maxRetries: opts.maxRetries ?? 1,
-      fetch: abortAsError(opts.fetch ?? globalThis.fetch),
-      // Explicit, or the SDK would read OPENAI_ORG_ID / OPENAI_PROJECT_ID from the environment behind config's back.
-      organization: null,
-      project: null,
-    });
-    this.model = opts.model;
-    this.prompt = opts.prompt;
-    this.maxOutputTokens = opts.maxOutputTokens ?? 400;
-    this.now = opts.now ?? (() => performance.now());
-    // The version travels in the request too, so a provider-side log can be traced to the file.
-    const system = `${opts.prompt.text}\n\n（提示词版本：${opts.prompt.version}）`;
-    if ((opts.responseFormat ?? 'json_schema') === 'json_schema') {
-      this.systemText = system;
-      this.responseFormat = { type: 'json_schema', json_schema: { name: LLM_LABELS_SCHEMA_NAME, strict: true, schema: { ...llmLabelsJsonSchema } } };
-    } else {
-      // JSON mode also requires the word "JSON" in the messages, which this adds.
-      this.systemText = `${system}\n\n# 输出的 JSON Schema\n\n${JSON.stringify(llmLabelsJsonSchema)}`;
-      this.responseFormat = { type: 'json_object' };
-    }
+    this.chat = new StructuredChat(
+      { ...opts, timeoutMs: opts.timeoutMs ?? 8000, maxOutputTokens: opts.maxOutputTokens ?? 400, schemaName: LLM_LABELS_SCHEMA_NAME, jsonSchema: llmLabelsJsonSchema },
+      llmLabelsSchema,
+    );
   }
 
   async classify(input: LlmClassifyInput, opts: { signal?: AbortSignal } = {}): Promise<LlmClassification> {
-    const started = this.now();
-    let completion: ChatCompletion;
-    try {
-      completion = await this.client.chat.completions.create(
-        {
-          model: this.model,
-          temperature: 0,
-          max_tokens: this.maxOutputTokens,
-          response_format: this.responseFormat,
-          messages: [
-            { role: 'system', content: this.systemText },
-            { role: 'user', content: residentMessage(input) },
-          ],
-        },
-        { signal: opts.signal },
-      );
-    } catch (err) {
-      throw toLlmError(err);
-    }
-    const latencyMs = Math.round(this.now() - started);
-    const usage = usageOf(completion);
-    const choice = completion.choices[0];
-    const content = choice?.message.content ?? '';
-    if (choice?.finish_reason === 'length') throw new LlmSchemaError(content.length, ['answer cut off at max tokens'], usage);
-    if (choice?.message.refusal) throw new LlmSchemaError(content.length, ['the model refused'], usage);
-
-    let json: unknown;
-    try {
-      json = JSON.parse(stripCodeFence(content));
-    } catch {
-      throw new LlmSchemaError(content.length, ['not JSON'], usage);
-    }
-    const parsed = llmLabelsSchema.safeParse(json);
-    if (!parsed.success) {
-      // Paths and codes only: zod messages may quote the offending value.
-      throw new LlmSchemaError(
-        content.length,
-        parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.code}`),
-        usage,
-      );
-    }
-    const a = parsed.data;
-    const building = a.building?.trim() || null;
+    const { data: a, model, promptVersion, usage, latencyMs } = await this.chat.complete(residentMessage(input), opts);
     return {
       labels: {
         actionable: a.actionable,
         category: a.category,
         tier: a.tier,
         urgency: a.urgency,
-        building,
+        building: a.building?.trim() || null,
         needs_clarification: a.needs_clarification,
         summary: a.summary.trim(),
       },
       clarifyingQuestion: a.needs_clarification ? a.clarifying_question?.trim() || null : null,
-      model: completion.model || this.model,
-      promptVersion: this.prompt.version,
+      model,
+      promptVersion,
       usage,
       latencyMs,
     };

@@ -1,9 +1,8 @@
-import OpenAI, { type ClientOptions } from 'openai';
-import { abortAsError, stripCodeFence, toLlmError, usageOf } from './sdk-helpers';
-import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
+import type { ClientOptions } from 'openai';
+import { StructuredChat } from './structured-chat';
 import { shanghaiDayKey, toShanghaiParts } from '../domain/shanghai-time';
 import type { StaffIntent } from '../domain/staff-command';
-import { LlmSchemaError, type LlmUsage } from './classifier';
+import type { LlmUsage } from './classifier';
 import { maskForLlm } from './openai-classifier';
 import type { Prompt } from './prompt';
 import { STAFF_INTENT_SCHEMA_NAME, answerToStaffIntent, staffIntentAnswerSchema, staffIntentJsonSchema } from './staff-intent-schema';
@@ -45,34 +44,14 @@ const WEEKDAYS = ['日', '一', '二', '三', '四', '五', '六'] as const;
 
 /** Reads a staff member's reply to a ticket prompt with an OpenAI-compatible model. */
 export class OpenAiStaffIntentReader {
-  private readonly client: OpenAI;
-  private readonly model: string;
-  private readonly prompt: Prompt;
-  private readonly systemText: string;
-  private readonly responseFormat: ChatCompletionCreateParamsNonStreaming['response_format'];
+  private readonly chat: StructuredChat<typeof staffIntentAnswerSchema>;
 
   constructor(opts: OpenAiStaffIntentReaderOptions) {
-    this.client = new OpenAI({
-      baseURL: opts.baseUrl,
-      apiKey: opts.apiKey ?? 'none',
-      timeout: opts.timeoutMs ?? 5000,
-      maxRetries: opts.maxRetries ?? 1,
-      fetch: abortAsError(opts.fetch ?? globalThis.fetch),
-      // Explicit, or the SDK would read OPENAI_ORG_ID / OPENAI_PROJECT_ID from the environment.
-      organization: null,
-      project: null,
-    });
-    this.model = opts.model;
-    this.prompt = opts.prompt;
-    const system = `${opts.prompt.text}\n\n（提示词版本：${opts.prompt.version}）`;
-    if ((opts.responseFormat ?? 'json_schema') === 'json_schema') {
-      this.systemText = system;
-      this.responseFormat = { type: 'json_schema', json_schema: { name: STAFF_INTENT_SCHEMA_NAME, strict: true, schema: { ...staffIntentJsonSchema } } };
-    } else {
-      // JSON mode also requires the word "JSON" in the messages, which this adds.
-      this.systemText = `${system}\n\n# 输出的 JSON Schema\n\n${JSON.stringify(staffIntentJsonSchema)}`;
-      this.responseFormat = { type: 'json_object' };
-    }
+    // Staff wait for the bot's answer, so the default timeout is shorter than the classifier's.
+    this.chat = new StructuredChat(
+      { ...opts, timeoutMs: opts.timeoutMs ?? 5000, maxOutputTokens: MAX_OUTPUT_TOKENS, schemaName: STAFF_INTENT_SCHEMA_NAME, jsonSchema: staffIntentJsonSchema },
+      staffIntentAnswerSchema,
+    );
   }
 
   /**
@@ -80,48 +59,8 @@ export class OpenAiStaffIntentReader {
    * grammar (reconcileStaffIntent). Throws LlmUnavailableError or LlmSchemaError.
    */
   async read(text: string, now: Date, context: StaffReplyContext = {}): Promise<StaffIntentReading> {
-    const started = performance.now();
-    let completion: ChatCompletion;
-    try {
-      completion = await this.client.chat.completions.create({
-        model: this.model,
-        temperature: 0,
-        max_tokens: MAX_OUTPUT_TOKENS,
-        response_format: this.responseFormat,
-        messages: [
-          { role: 'system', content: this.systemText },
-          { role: 'user', content: staffMessage(text, now, context) },
-        ],
-      });
-    } catch (err) {
-      throw toLlmError(err);
-    }
-    const latencyMs = Math.round(performance.now() - started);
-    const usage = usageOf(completion);
-    const choice = completion.choices[0];
-    const content = choice?.message.content ?? '';
-    if (choice?.finish_reason === 'length') throw new LlmSchemaError(content.length, ['answer cut off at max tokens'], usage);
-    if (choice?.message.refusal) throw new LlmSchemaError(content.length, ['the model refused'], usage);
-
-    let json: unknown;
-    try {
-      json = JSON.parse(stripCodeFence(content));
-    } catch {
-      throw new LlmSchemaError(content.length, ['not JSON'], usage);
-    }
-    const parsed = staffIntentAnswerSchema.safeParse(json);
-    if (!parsed.success) {
-      // Paths and codes only: zod messages may quote the offending value.
-      throw new LlmSchemaError(content.length, parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.code}`), usage);
-    }
-    return {
-      intent: answerToStaffIntent(parsed.data, shanghaiDayKey(now)),
-      source: 'llm',
-      model: completion.model || this.model,
-      promptVersion: this.prompt.version,
-      usage,
-      latencyMs,
-    };
+    const { data, model, promptVersion, usage, latencyMs } = await this.chat.complete(staffMessage(text, now, context));
+    return { intent: answerToStaffIntent(data, shanghaiDayKey(now)), source: 'llm', model, promptVersion, usage, latencyMs };
   }
 }
 
