@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { strictJsonSchema, type JsonSchemaNode } from './strict-json-schema';
 import { CATEGORY_CODES, TIERS, URGENCIES } from '../domain/labels';
 
 const HAN = /\p{Script=Han}/u;
@@ -29,27 +30,13 @@ export type LlmLabels = z.infer<typeof llmLabelsSchema>;
 
 export const LLM_LABELS_SCHEMA_NAME = 'mulin_labels';
 
-type JsonSchemaNode = Record<string, unknown>;
-
 /**
  * The JSON Schema sent as response_format (strict) and, in json_object mode, quoted
  * in the prompt. Length limits move into the description: several OpenAI-compatible
  * servers reject maxLength in strict mode, and the zod parse enforces them anyway.
  */
 export function buildLabelsJsonSchema(): JsonSchemaNode {
-  const schema = z.toJSONSchema(llmLabelsSchema, {
-    target: 'draft-7',
-    override: ({ jsonSchema }) => {
-      const node = jsonSchema as JsonSchemaNode;
-      if (typeof node.maxLength === 'number') {
-        const limit = `最多 ${node.maxLength} 个字`;
-        node.description = typeof node.description === 'string' ? `${node.description}（${limit}）` : limit;
-        delete node.maxLength;
-      }
-    },
-  }) as JsonSchemaNode;
-  delete schema.$schema;
-  return schema;
+  return strictJsonSchema(llmLabelsSchema);
 }
 
 export const llmLabelsJsonSchema: Readonly<JsonSchemaNode> = buildLabelsJsonSchema();

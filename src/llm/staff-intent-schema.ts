@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { strictJsonSchema, type JsonSchemaNode } from './strict-json-schema';
 import { STAFF_INTENT_NAMES } from '../domain/staff-command';
 import type { HandlerTier, StaffIntent } from '../domain/staff-command';
 
@@ -38,37 +39,13 @@ export type StaffIntentAnswer = z.infer<typeof staffIntentAnswerSchema>;
 
 export const STAFF_INTENT_SCHEMA_NAME = 'mulin_staff_intent';
 
-type JsonSchemaNode = Record<string, unknown>;
-const MOVED_TO_DESCRIPTION: ReadonlyArray<[string, (v: unknown) => string]> = [
-  ['maxLength', (v) => `最多 ${String(v)} 个字`],
-  ['pattern', (v) => `格式 ${String(v)}`],
-  ['minimum', (v) => `最小 ${String(v)}`],
-  ['maximum', (v) => `最大 ${String(v)}`],
-];
-
 /**
  * The strict JSON Schema for response_format. Limits move into descriptions, as in
  * label-schema.ts: several OpenAI-compatible servers refuse these keywords in strict
  * mode, and the zod parse enforces them anyway.
  */
 export function buildStaffIntentJsonSchema(): JsonSchemaNode {
-  const schema = z.toJSONSchema(staffIntentAnswerSchema, {
-    target: 'draft-7',
-    override: ({ jsonSchema }) => {
-      const node = jsonSchema as JsonSchemaNode;
-      const limits = MOVED_TO_DESCRIPTION.filter(([key]) => key in node).map(([key, say]) => {
-        const text = say(node[key]);
-        delete node[key];
-        return text;
-      });
-      if (limits.length) {
-        const said = limits.join('，');
-        node.description = typeof node.description === 'string' ? `${node.description}（${said}）` : said;
-      }
-    },
-  }) as JsonSchemaNode;
-  delete schema.$schema;
-  return schema;
+  return strictJsonSchema(staffIntentAnswerSchema);
 }
 
 export const staffIntentJsonSchema: Readonly<JsonSchemaNode> = buildStaffIntentJsonSchema();

@@ -82,10 +82,6 @@ export class InboundRepo {
     return doc ? toPlain(doc) : null;
   }
 
-  async setCompound(id: string, compoundCode: string | null): Promise<void> {
-    await this.model.updateOne({ _id: id }, { $set: { compoundCode } });
-  }
-
   /** Marks done only once; returns false when another worker got there first. */
   async markDone(id: string, outcome: { replyText: string | null; handledBy: string; compoundCode?: string | null }, at: Date): Promise<boolean> {
     const res = await this.model.updateOne({ _id: id, status: 'received' }, { $set: { status: 'done', ...outcome, processedAt: at } });

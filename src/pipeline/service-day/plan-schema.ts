@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { strictJsonSchema, type JsonSchemaNode } from '../../llm/strict-json-schema';
 import type { ActivityDraft } from '../../domain/service-day-grammar';
 
 const TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
@@ -30,34 +31,9 @@ export type PlanAnswer = z.infer<typeof planAnswerSchema>;
 
 export const PLAN_SCHEMA_NAME = 'mulin_service_plan';
 
-type JsonSchemaNode = Record<string, unknown>;
-const MOVED_TO_DESCRIPTION: ReadonlyArray<[string, (v: unknown) => string]> = [
-  ['maxLength', (v) => `最多 ${String(v)} 个字`],
-  ['maxItems', (v) => `最多 ${String(v)} 项`],
-  ['pattern', (v) => `格式 ${String(v)}`],
-  ['minimum', (v) => `最小 ${String(v)}`],
-  ['maximum', (v) => `最大 ${String(v)}`],
-];
-
 /** Strict JSON Schema for response_format; limits move into descriptions as in label-schema.ts. */
 export function buildPlanJsonSchema(): JsonSchemaNode {
-  const schema = z.toJSONSchema(planAnswerSchema, {
-    target: 'draft-7',
-    override: ({ jsonSchema }) => {
-      const node = jsonSchema as JsonSchemaNode;
-      const limits = MOVED_TO_DESCRIPTION.filter(([key]) => key in node).map(([key, say]) => {
-        const text = say(node[key]);
-        delete node[key];
-        return text;
-      });
-      if (limits.length) {
-        const said = limits.join('，');
-        node.description = typeof node.description === 'string' ? `${node.description}（${said}）` : said;
-      }
-    },
-  }) as JsonSchemaNode;
-  delete schema.$schema;
-  return schema;
+  return strictJsonSchema(planAnswerSchema);
 }
 
 export const planJsonSchema: Readonly<JsonSchemaNode> = buildPlanJsonSchema();
