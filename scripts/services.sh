@@ -10,7 +10,8 @@ MULIN_ROOT="${MULIN_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
 CACHE_DIR="$MULIN_ROOT/.cache"
 RUN_DIR="$MULIN_ROOT/.run"
 FERRETDB_VERSION="v1.24.0"
-FERRETDB_BIN="$CACHE_DIR/bin/ferretdb-$FERRETDB_VERSION"
+# "-idindex": built with the one-line fix described in ensure_ferretdb.
+export FERRETDB_BIN="$CACHE_DIR/bin/ferretdb-$FERRETDB_VERSION-idindex"
 LOCAL_REDIS_PORT="${LOCAL_REDIS_PORT:-6379}"
 LOCAL_MONGO_PORT="${LOCAL_MONGO_PORT:-27017}"
 STARTED_REDIS=""
@@ -49,6 +50,14 @@ ensure_ferretdb() {
   cp -r "$src" "$CACHE_DIR/ferretdb-src"
   chmod -R u+w "$CACHE_DIR/ferretdb-src"
   echo "$FERRETDB_VERSION" > "$CACHE_DIR/ferretdb-src/build/version/version.txt"
+  # FerretDB 1.24's sqlite backend indexes _id as _ferretdb_sjson->"_id" but looks documents up
+  # by _ferretdb_sjson->'$._id'. SQLite uses an expression index only for the same expression,
+  # so every find, update and delete by _id read the whole table (measured: 2.7 ms per lookup at
+  # 300 documents, 23 ms at 3,000). Writing the lookup like the index makes them index searches;
+  # the values compared are the same JSON text either way. MongoDB needs nothing of the kind.
+  local meta="$CACHE_DIR/ferretdb-src/internal/backends/sqlite/metadata/metadata.go"
+  sed -i "s|IDColumn = DefaultColumn + \"->'\$._id'\"|IDColumn = DefaultColumn + \`->\"_id\"\`|" "$meta"
+  grep -q 'IDColumn = DefaultColumn + `->"_id"`' "$meta" || { log "could not apply the _id index fix to $meta"; return 1; }
   (cd "$CACHE_DIR/ferretdb-src" && GOBIN="$CACHE_DIR/ferretdb-bin" GOFLAGS=-mod=mod go install ./cmd/ferretdb)
   mv "$CACHE_DIR/ferretdb-bin/ferretdb" "$FERRETDB_BIN"
   rm -rf "$CACHE_DIR/ferretdb-src" "$CACHE_DIR/ferretdb-bin"

@@ -9,7 +9,9 @@ export function createRedis(url: string, role: 'worker' | 'producer', extra: Red
   const base: RedisOptions =
     role === 'worker'
       ? { maxRetriesPerRequest: null, enableReadyCheck: false }
-      : { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000, commandTimeout: 2000 };
+      : // Auto-pipelining sends the commands issued in one tick in one write: a message's
+        // several small Redis calls (stream state, cache, budget, hints, job adds) cost one syscall.
+        { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000, commandTimeout: 2000, enableAutoPipelining: true };
   const client = new Redis(url, { ...base, lazyConnect: false, ...extra });
   // An unhandled 'error' event would crash the process; callers add their own listener for logging.
   client.on('error', () => undefined);

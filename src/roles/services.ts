@@ -17,6 +17,8 @@ import { IntakeService } from '../pipeline/intake';
 import { DeliveryOutbox } from '../queues/delivery-queue';
 import { StreamStore } from '../channels/wecom/stream-store';
 import { WeComOutbound } from '../channels/wecom/outbound';
+import { OpenTicketIndex } from '../hints/open-ticket-index';
+import { SenderHistory } from '../hints/sender-history';
 
 /** Everything both roles share: connections, repositories, queues (as producers). */
 export interface Services {
@@ -27,6 +29,10 @@ export interface Services {
   compounds: CompoundRepo;
   deliveries: DeliveryRepo;
   tickets: TicketRepo;
+  /** Which tickets of a compound are open, kept in Redis for matching new reports. */
+  openTickets: OpenTicketIndex;
+  /** A sender's latest message ids per chat, for context. */
+  senderHistory: SenderHistory;
   clarifications: ClarificationRepo;
   intakeQueue: Queue<IntakeJobData>;
   deliveryQueue: Queue;
@@ -49,6 +55,9 @@ export interface ServiceOptions {
   now?: () => Date;
 }
 
+/** Ids kept per sender and chat: more than any CONTEXT_MESSAGES setting asks for. */
+const SENDER_HISTORY_KEEP = 10;
+
 export async function openServices(opts: ServiceOptions): Promise<Services> {
   const { config, log } = opts;
   const conn = await connectStore(config.MONGODB_URL, { dbName: opts.dbName });
@@ -67,7 +76,8 @@ export async function openServices(opts: ServiceOptions): Promise<Services> {
   const inbound = new InboundRepo(conn);
   const compounds = new CompoundRepo(conn);
   const deliveries = new DeliveryRepo(conn);
-  const tickets = new TicketRepo(conn, { now: opts.now });
+  const tickets: TicketRepo = new TicketRepo(conn, { now: opts.now, onChange: (t): Promise<void> => openTickets.note(t) });
+  const openTickets = new OpenTicketIndex(redis, prefix, tickets, log.child({ component: 'open-tickets' }));
   const clarifications = new ClarificationRepo(conn);
   await Promise.all([inbound.init(), tickets.init(), compounds.init(), deliveries.init()]);
 
@@ -80,6 +90,8 @@ export async function openServices(opts: ServiceOptions): Promise<Services> {
     compounds,
     deliveries,
     tickets,
+    openTickets,
+    senderHistory: new SenderHistory(redis, prefix, SENDER_HISTORY_KEEP),
     clarifications,
     intakeQueue,
     deliveryQueue,

@@ -37,7 +37,24 @@ const schema = new Schema<Doc>(
   },
   { collection: 'pending_clarifications', versionKey: false, minimize: false },
 );
-schema.index({ chatId: 1, senderId: 1, status: 1, createdAt: -1 });
+
+/** Which question a sender in a chat was asked last: found by _id, the lookup FerretDB 1.24 indexes. */
+interface LatestDoc {
+  _id: string;
+  clarificationId: string;
+  expiresAt: Date;
+}
+
+const latestSchema = new Schema<LatestDoc>(
+  {
+    _id: { type: String, required: true },
+    clarificationId: { type: String, required: true },
+    expiresAt: { type: Date, required: true },
+  },
+  { collection: 'latest_clarifications', versionKey: false },
+);
+
+const latestKey = (chatId: string, senderId: string) => `${chatId}|${senderId}`;
 
 const plain = ({ _id, ...rest }: Doc): PendingClarification => ({ id: _id, ...rest });
 
@@ -45,36 +62,44 @@ const plain = ({ _id, ...rest }: Doc): PendingClarification => ({ id: _id, ...re
  * Pending questions live in the store, not in memory, so an answer (or the
  * timeout) is handled by whichever worker gets it. Claiming is one atomic update,
  * so the answer and the timeout never both win, and a retried job re-claims what
- * its first run claimed.
+ * its first run claimed. Most short messages are not answers: they cost two reads
+ * by _id (the sender's latest question, then the question) and no write.
  */
 export class ClarificationRepo {
   private readonly model: Model<Doc>;
+  private readonly latest: Model<LatestDoc>;
 
   constructor(conn: Connection) {
     this.model = (conn.models.PendingClarification as Model<Doc> | undefined) ?? conn.model<Doc>('PendingClarification', schema);
+    this.latest = (conn.models.LatestClarification as Model<LatestDoc> | undefined) ?? conn.model<LatestDoc>('LatestClarification', latestSchema);
   }
 
+  /** Stores the question (false when it already was: a retried job) and makes it the sender's latest. */
   async put(p: Omit<PendingClarification, 'status' | 'answeredBy'>): Promise<boolean> {
     const { id, ...rest } = p;
+    let created = true;
     try {
       await this.model.create({ _id: id, ...rest, status: 'open', answeredBy: null });
-      return true;
     } catch (err) {
-      if (isDuplicateKeyError(err)) return false;
-      throw err;
+      if (!isDuplicateKeyError(err)) throw err;
+      created = false;
     }
+    await this.latest.updateOne({ _id: latestKey(p.chatId, p.senderId) }, { $set: { clarificationId: id, expiresAt: p.expiresAt } }, { upsert: true });
+    return created;
   }
 
-  /** The sender's latest open question in this chat, claimed by this answer. */
+  /** The sender's latest question in this chat, if still open, claimed by this answer. */
   async claimForAnswer(chatId: string, senderId: string, answerId: string, now: Date): Promise<PendingClarification | null> {
-    const doc = await this.model
-      .findOneAndUpdate(
-        { chatId, senderId, expiresAt: { $gt: now }, $or: [{ status: 'open' }, { status: 'answered', answeredBy: answerId }] },
-        { $set: { status: 'answered', answeredBy: answerId } },
-        { sort: { createdAt: -1 }, new: true },
-      )
+    const latest = await this.latest.findById(latestKey(chatId, senderId)).lean<LatestDoc>();
+    if (!latest || latest.expiresAt <= now) return null;
+    const doc = await this.model.findById(latest.clarificationId).lean<Doc>();
+    if (!doc || doc.expiresAt <= now) return null;
+    if (doc.status === 'answered' && doc.answeredBy === answerId) return plain(doc);
+    if (doc.status !== 'open') return null;
+    const claimed = await this.model
+      .findOneAndUpdate({ _id: doc._id, status: 'open' }, { $set: { status: 'answered', answeredBy: answerId } }, { new: true })
       .lean<Doc>();
-    return doc ? plain(doc) : null;
+    return claimed ? plain(claimed) : null;
   }
 
   /** Claimed by the timeout unless an answer got there first. */

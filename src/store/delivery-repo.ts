@@ -103,13 +103,20 @@ export class DeliveryRepo {
     return doc ? toPlain(doc) : null;
   }
 
-  /** Only a pending delivery changes; returns false when it was already sent or failed. */
+  /**
+   * Records that WeCom took the message; returns false when it was not pending any more. It was
+   * sent whatever the record said, so the write is not conditional: filtered on _id alone it is
+   * an index hit on FerretDB 1.24 too, which reads the whole collection for any other filter.
+   */
   async markSent(id: string, info: { msgid?: string; responseCode?: string } = {}): Promise<boolean> {
-    const res = await this.model.updateOne(
-      { _id: id, status: 'pending' },
-      { $set: { status: 'sent', sentAt: this.now(), msgid: info.msgid ?? null, responseCode: info.responseCode ?? null }, $inc: { attempts: 1 } },
-    );
-    return res.modifiedCount === 1;
+    const before = await this.model
+      .findOneAndUpdate(
+        { _id: id },
+        { $set: { status: 'sent', sentAt: this.now(), msgid: info.msgid ?? null, responseCode: info.responseCode ?? null }, $inc: { attempts: 1 } },
+        { new: false },
+      )
+      .lean<Pick<DeliveryDoc, 'status'>>();
+    return before?.status === 'pending';
   }
 
   /** A failed try that will be retried. */

@@ -40,7 +40,6 @@ const schema = new Schema<InboundDoc>(
   { collection: 'inbound_messages', versionKey: false },
 );
 schema.index({ status: 1, receivedAt: 1 });
-schema.index({ chatId: 1, senderId: 1, receivedAt: -1 });
 schema.index({ compoundCode: 1, receivedAt: -1 });
 
 function toPlain(doc: InboundDoc): StoredInbound {
@@ -82,10 +81,16 @@ export class InboundRepo {
     return doc ? toPlain(doc) : null;
   }
 
-  /** Marks done only once; returns false when another worker got there first. */
+  /**
+   * Marks the message done; returns false when it was not waiting any more (another run got
+   * there first). Filtered on _id alone, the one filter FerretDB 1.24 serves from an index (any
+   * other filter reads the whole collection); the status it replaced tells who was first.
+   */
   async markDone(id: string, outcome: { replyText: string | null; handledBy: string; compoundCode?: string | null }, at: Date): Promise<boolean> {
-    const res = await this.model.updateOne({ _id: id, status: 'received' }, { $set: { status: 'done', ...outcome, processedAt: at } });
-    return res.modifiedCount === 1;
+    const before = await this.model
+      .findOneAndUpdate({ _id: id }, { $set: { status: 'done', ...outcome, processedAt: at } }, { new: false })
+      .lean<Pick<InboundDoc, 'status'>>();
+    return before?.status === 'received';
   }
 
   async markFailed(id: string, error: string, at: Date): Promise<void> {
@@ -96,11 +101,6 @@ export class InboundRepo {
   async listUnprocessed(receivedBefore: Date, limit: number): Promise<string[]> {
     const docs = await this.model.find({ status: 'received', receivedAt: { $lt: receivedBefore } }, { _id: 1 }).sort({ receivedAt: 1 }).limit(limit).lean();
     return docs.map((d) => d._id);
-  }
-
-  async recentFromSender(chatId: string | null, senderId: string, before: Date, limit: number): Promise<StoredInbound[]> {
-    const docs = await this.model.find({ chatId, senderId, receivedAt: { $lt: before } }).sort({ receivedAt: -1 }).limit(limit).lean<InboundDoc[]>();
-    return docs.map(toPlain);
   }
 
   async count(filter: Partial<Pick<StoredInbound, 'status' | 'channel'>> = {}): Promise<number> {

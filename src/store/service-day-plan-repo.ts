@@ -126,6 +126,12 @@ export class ServicePlanRepo {
     return toPlan(compoundCode, month, head, acts);
   }
 
+  /** The day the compound moved its service day to that month, if it did: one read by _id. */
+  async movedTo(compoundCode: string, month: MonthKey): Promise<string | null> {
+    const head = await this.plans.findById(planId(compoundCode, month), { movedTo: 1 }).lean<Pick<PlanDoc, 'movedTo'>>();
+    return head?.movedTo ?? null;
+  }
+
   /** Plans of a month (of these compounds), only those with something registered. */
   async forMonth(month: MonthKey, compoundCodes?: readonly string[]): Promise<ServicePlan[]> {
     const scope = compoundCodes ? { month, compoundCode: { $in: [...compoundCodes] } } : { month };

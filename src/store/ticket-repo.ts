@@ -1,4 +1,5 @@
-import { Schema, Types, type Connection, type FilterQuery, type Model } from 'mongoose';
+import { createHash } from 'node:crypto';
+import { Schema, type Connection, type FilterQuery, type Model } from 'mongoose';
 import type { Category } from '../domain/labels';
 import {
   OPEN_STATUSES,
@@ -34,7 +35,16 @@ export class TicketNotFoundError extends Error {
 
 export interface TicketRepoOptions {
   now?: () => Date;
-  newId?: () => string;
+  /** Told about each ticket after the store changed it (and after create() found it made already). */
+  onChange?: (ticket: Ticket) => Promise<void>;
+}
+
+/**
+ * A ticket's id follows from the message that opened it, so "was a ticket opened for this
+ * message?" is a lookup by _id: the only lookup FerretDB 1.24 answers from an index.
+ */
+export function ticketIdFor(sourceInboundId: string): string {
+  return createHash('sha256').update(sourceInboundId).digest('hex').slice(0, 24);
 }
 
 export interface TicketQuery {
@@ -136,7 +146,6 @@ schema.index({ street: 1, status: 1, dueAt: 1 });
 schema.index({ status: 1, dueAt: 1 });
 schema.index({ status: 1, reportInDueAt: 1 });
 schema.index({ tier: 1, status: 1 });
-schema.index({ sourceInboundId: 1 }, { unique: true });
 schema.index({ compoundCode: 1, number: 1 }, { unique: true });
 schema.index({ 'reporters.messageId': 1 });
 schema.index({ compoundCode: 1, 'reporters.userId': 1 });
@@ -172,13 +181,13 @@ export class TicketRepo {
   private readonly model: Model<TicketDoc>;
   private readonly counters: Model<CounterDoc>;
   private readonly now: () => Date;
-  private readonly newId: () => string;
+  private readonly onChange: (ticket: Ticket) => Promise<void>;
 
   constructor(conn: Connection, opts: TicketRepoOptions = {}) {
     this.model = (conn.models.Ticket as Model<TicketDoc> | undefined) ?? conn.model<TicketDoc>('Ticket', schema);
     this.counters = (conn.models.TicketCounter as Model<CounterDoc> | undefined) ?? conn.model<CounterDoc>('TicketCounter', counterSchema);
     this.now = opts.now ?? (() => new Date());
-    this.newId = opts.newId ?? (() => new Types.ObjectId().toHexString());
+    this.onChange = opts.onChange ?? (async () => {});
   }
 
   async init(): Promise<void> {
@@ -187,17 +196,23 @@ export class TicketRepo {
   }
 
   /**
-   * Opens a ticket numbered per compound. Idempotent on sourceInboundId: a retried job gets the
-   * ticket its first run opened (created: false). The unique (compoundCode, number) index is what
+   * Opens a ticket numbered per compound. Idempotent on sourceInboundId (the id follows from it):
+   * a retried job gets the ticket its first run opened (created: false). The unique (compoundCode, number) index is what
    * makes numbers unique; the counter only proposes one, so a counter that lags (a lost $inc on
    * FerretDB, a restored backup) costs a retry, never a duplicate number.
    */
   async create(input: NewTicket): Promise<{ ticket: Ticket; created: boolean }> {
+    const res = await this.insert(input);
+    await this.onChange(res.ticket);
+    return res;
+  }
+
+  private async insert(input: NewTicket): Promise<{ ticket: Ticket; created: boolean }> {
     const existing = await this.bySource(input.sourceInboundId);
     if (existing) return { ticket: existing, created: false };
     let number = await this.proposeNumber(input.compoundCode);
     for (let attempt = 0; attempt < MAX_NUMBER_ATTEMPTS; attempt++) {
-      const ticket = openTicket(input, { id: this.newId(), number }, this.now());
+      const ticket = openTicket(input, { id: ticketIdFor(input.sourceInboundId), number }, this.now());
       try {
         const { id, ...rest } = ticket;
         await this.model.create({ _id: id, ...rest });
@@ -223,8 +238,7 @@ export class TicketRepo {
   }
 
   async bySource(sourceInboundId: string): Promise<Ticket | null> {
-    const doc = await this.model.findOne({ sourceInboundId }).lean<TicketDoc>();
-    return doc ? toPlain(doc) : null;
+    return this.get(ticketIdFor(sourceInboundId));
   }
 
   /** Open tickets of a compound, newest first; `since` keeps those a resident reported on since then. */
@@ -270,6 +284,7 @@ export class TicketRepo {
     );
     const current = await this.get(id);
     if (!current) throw new TicketNotFoundError(id);
+    await this.onChange(current);
     if (res.modifiedCount === 1) return { ticket: current, attached: true };
     if (current.reporters.some((r) => r.messageId === reporter.messageId)) return { ticket: current, attached: false };
     throw new InvalidTransitionError(current.status, 'add_report', 'the ticket is no longer open');
@@ -291,6 +306,7 @@ export class TicketRepo {
     );
     const current = await this.get(ticket.id);
     if (!current) throw new TicketNotFoundError(ticket.id);
+    await this.onChange(current);
     if (res.matchedCount === 0) throw new ConcurrentUpdateError(ticket.id, expectedVersion, current.version);
     return current;
   }

@@ -204,7 +204,6 @@ describe('TicketRepo', () => {
         { key: { street: 1, status: 1, dueAt: 1 }, unique: false },
         { key: { status: 1, dueAt: 1 }, unique: false },
         { key: { tier: 1, status: 1 }, unique: false },
-        { key: { sourceInboundId: 1 }, unique: true },
         { key: { compoundCode: 1, number: 1 }, unique: true },
         { key: { 'reporters.messageId': 1 }, unique: false },
         { key: { compoundCode: 1, 'reporters.userId': 1 }, unique: false },

@@ -22,7 +22,12 @@ export const APP_KEYS = { token: 'MulinAppToken', encodingAesKey: '6qkdMrq68nTKd
 export class LogCapture extends Writable {
   readonly lines: Array<Record<string, unknown>> = [];
   override _write(chunk: Buffer, _enc: string, cb: () => void): void {
-    for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) this.lines.push(JSON.parse(line) as Record<string, unknown>);
+    for (const line of chunk.toString('utf8').split('\n')) {
+      if (!line.trim()) continue;
+      this.lines.push(JSON.parse(line) as Record<string, unknown>);
+      // DUMP_LOGS=1 shows warnings and errors while a test runs, for debugging a timeout.
+      if (process.env.DUMP_LOGS && /"level":(40|50)/.test(line)) process.stderr.write(`${line}\n`);
+    }
     cb();
   }
   find(msg: string | RegExp): Array<Record<string, unknown>> {

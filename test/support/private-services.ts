@@ -71,7 +71,7 @@ export async function startPrivateRedis(): Promise<PrivateServer> {
   return server;
 }
 
-const FERRETDB_BIN = join(__dirname, '..', '..', '.cache', 'bin', 'ferretdb-v1.24.0');
+const FERRETDB_BIN = process.env.FERRETDB_BIN ?? join(__dirname, '..', '..', '.cache', 'bin', 'ferretdb-v1.24.0-idindex');
 
 /** A FerretDB of our own (sqlite in a temp folder); the data survives stop/start. */
 export async function startPrivateFerretDb(): Promise<PrivateServer & { dispose(): void }> {

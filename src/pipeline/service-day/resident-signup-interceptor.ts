@@ -73,14 +73,16 @@ export function createResidentSignupInterceptor(deps: ResidentSignupDeps): Inter
   };
 }
 
-/** The plan whose sign-up window is open now; a day moved to the 1st opens on the eve, last month. */
+/**
+ * The plan whose sign-up window is open now; a day moved to the 1st opens on the eve, last month.
+ * Most of the month no window is open: that takes one read by _id per month looked at.
+ */
 async function serviceDayNow(deps: ResidentSignupDeps, code: string, now: Date): Promise<{ plan: ServicePlan | null; serviceDay: string } | null> {
   const month = currentMonth(now);
   const months = toShanghaiParts(now).day >= 28 ? [month, nextMonth(month)] : [month];
   for (const m of months) {
-    const plan = await deps.plans.get(code, m);
-    const serviceDay = planServiceDay(m, plan);
-    if (inWindow(signupWindow(serviceDay, deps.timing), now)) return { plan, serviceDay };
+    const serviceDay = planServiceDay(m, { movedTo: await deps.plans.movedTo(code, m) });
+    if (inWindow(signupWindow(serviceDay, deps.timing), now)) return { plan: await deps.plans.get(code, m), serviceDay };
   }
   return null;
 }

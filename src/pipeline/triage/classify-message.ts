@@ -25,6 +25,8 @@ export interface ClassifyDeps {
 export interface ClassifyInput {
   text: string;
   previousTexts: string[];
+  /** Only seconds or chases an earlier report ("+1", "还没人管吗"). */
+  followUp?: boolean;
   compoundCode: string | null;
   compoundName: string | null;
   underServiceDayPost: boolean;
@@ -53,6 +55,11 @@ export async function classifyMessage(deps: ClassifyDeps, input: ClassifyInput):
   if (local.actionable && local.confidence >= deps.localConfidenceToSkipLlm && !local.needs_clarification) {
     return { labels: strip(local), clarifyingQuestion: null, classifier: { ...RULES, source: 'local' }, emergencyKind: null };
   }
+
+  // "+1" and "还没人管吗" mean whatever the sender reported before: that report was classified
+  // when it came, the local classifier carries its labels over, and triage attaches the message
+  // to the sender's ticket. Asking the LLM would cost a call per resident for the same words.
+  if (input.followUp) return { labels: strip(local), clarifyingQuestion: null, classifier: { ...RULES, source: 'local' }, emergencyKind: null };
 
   const llm = await deps.llm.classify({
     text: input.text,

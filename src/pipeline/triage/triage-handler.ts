@@ -3,7 +3,9 @@ import type { InboundMessage } from '../../domain/inbound-message';
 import { findDuplicate, findFollowUpTarget, isFollowUp } from '../../domain/duplicate-match';
 import type { Ticket, TicketGap } from '../../domain/ticket';
 import type { ClarificationRepo } from '../../store/clarification-repo';
-import type { InboundRepo } from '../../store/inbound-repo';
+import type { InboundRepo, StoredInbound } from '../../store/inbound-repo';
+import type { OpenTicketIndex } from '../../hints/open-ticket-index';
+import type { SenderHistory } from '../../hints/sender-history';
 import type { TicketRepo } from '../../store/ticket-repo';
 import type { InboundContext, InboundHandler, PipelineResult } from '../handle-inbound';
 import { receiptHandler } from '../receipt-handler';
@@ -18,7 +20,10 @@ export interface TriageDeps {
   classify: ClassifyDeps;
   open: OpenTicketDeps;
   tickets: TicketRepo;
+  /** Open tickets of a compound to match new reports against. */
+  openTickets: Pick<OpenTicketIndex, 'findOpen'>;
   inbound: InboundRepo;
+  history: SenderHistory;
   clarifications: ClarificationRepo;
   timers: TriageTimers;
   notifier: StaffNotifier;
@@ -28,13 +33,12 @@ export interface TriageDeps {
   contextMessages: number;
 }
 
-const SELF_CONTAINED_CHARS = 12;
-
 // Words that point back at something said before: "还是那辆", "上次说的", "又来了".
 const REFERS_BACK = /^(?:还是|又|那|这|同样)|那辆|那个|那家|上次|刚才|之前|前面说|还在|又来/;
 
+/** A message that leans on what the sender said before ("+1", "还没人管吗", "还是那辆车"). */
 export function needsContext(text: string): boolean {
-  return isFollowUp(text) || REFERS_BACK.test(text.trim()) || [...text.replace(/\s/g, '')].length <= SELF_CONTAINED_CHARS;
+  return isFollowUp(text) || REFERS_BACK.test(text.trim());
 }
 
 const OPEN_TICKET_LOOKBACK_MS = 14 * 24 * 3600_000;
@@ -56,17 +60,15 @@ export function createTriageHandler(deps: TriageDeps): InboundHandler {
     const clarified = await answerToQuestion(deps, msg, compound, now);
     if (clarified) return clarified;
 
-    // Only a message that leans on what came before ("+1", "还没人管吗", "在吗") needs the
-    // sender's earlier messages; leaving them out elsewhere spares a query and lets the
-    // classification cache recognise the same text from another resident.
-    const previous = needsContext(msg.text) ? await deps.inbound.recentFromSender(msg.chatId, msg.senderId, msg.receivedAt, deps.contextMessages) : [];
-    const previousTexts = previous
-      .filter((p) => p.kind === 'text' && p.receivedAt.getTime() > msg.receivedAt.getTime() - CONTEXT_LOOKBACK_MS)
-      .map((p) => p.text)
-      .reverse();
+    // Only a message that leans on what came before needs the sender's earlier messages;
+    // leaving them out elsewhere spares the reads and lets the classification cache
+    // recognise the same text from another resident.
+    const previousTexts = needsContext(msg.text) ? await earlierTexts(deps, msg) : [];
+    if (msg.chatId) await deps.history.remember(msg.chatId, msg.senderId, msg);
     const classification = await classifyMessage(deps.classify, {
       text: msg.text,
       previousTexts,
+      followUp: isFollowUp(msg.text),
       compoundCode: compound.code,
       compoundName: compound.name,
       underServiceDayPost: false,
@@ -132,9 +134,20 @@ async function triage(deps: TriageDeps, msg: InboundMessage, ctx: InboundContext
   return { reply: answers.ticketOpened(forAnswer(opened.ticket, opened.dueText)) + advice, handledBy: 'triage.opened' };
 }
 
+/** The sender's earlier texts in this chat within the day, oldest first. */
+async function earlierTexts(deps: TriageDeps, msg: InboundMessage): Promise<string[]> {
+  if (!msg.chatId) return [];
+  const ids = await deps.history.before(msg.chatId, msg.senderId, msg, deps.contextMessages);
+  const earlier = await Promise.all(ids.map((id) => deps.inbound.get(id)));
+  return earlier
+    .filter((p): p is StoredInbound => p !== null && p.kind === 'text' && p.receivedAt.getTime() > msg.receivedAt.getTime() - CONTEXT_LOOKBACK_MS)
+    .map((p) => p.text)
+    .reverse();
+}
+
 /** Open tickets to match against, leaving out the one this very message opened (a retried job). */
 async function openTicketsOtherThan(deps: TriageDeps, compound: Compound, msg: InboundMessage, now: Date): Promise<Ticket[]> {
-  const open = await deps.tickets.findOpen({ compoundCode: compound.code, since: new Date(now.getTime() - OPEN_TICKET_LOOKBACK_MS), limit: 200 });
+  const open = await deps.openTickets.findOpen({ compoundCode: compound.code, since: new Date(now.getTime() - OPEN_TICKET_LOOKBACK_MS), limit: 200 });
   return open.filter((t) => t.sourceInboundId !== msg.id);
 }
 

@@ -1,0 +1,74 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from '../log';
+import { isOpen, lastReportAt, type Ticket } from '../domain/ticket';
+
+export interface OpenTicketQuery {
+  compoundCode: string;
+  /** Only tickets someone reported on since then. */
+  since: Date;
+  limit: number;
+}
+
+/** What the store answers: open tickets of a compound with a report since `since`, newest first. */
+export interface OpenTicketSource {
+  findOpen(q: OpenTicketQuery): Promise<Ticket[]>;
+  get(id: string): Promise<Ticket | null>;
+}
+
+const REBUILD_AFTER_SECONDS = 3600;
+
+/**
+ * Which tickets of a compound are open, kept in Redis (a sorted set per compound, scored by the
+ * last report), so matching a new report against them reads each candidate by _id instead of
+ * querying tickets by compound and status. On MongoDB that query is an index hit either way;
+ * on FerretDB 1.24 (tests, the local default) it reads every ticket of every compound.
+ *
+ * A hint, never the truth: every candidate is re-read and re-checked, a set Redis lost (or one
+ * an hour old) is rebuilt from the store, and a failed update only costs a missed match until
+ * then, which opens a ticket rather than hiding one.
+ */
+export class OpenTicketIndex {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly store: OpenTicketSource,
+    private readonly log: Logger,
+  ) {}
+
+  async findOpen(q: OpenTicketQuery): Promise<Ticket[]> {
+    const key = this.key(q.compoundCode);
+    if (!(await this.redis.exists(`${key}:built`))) return this.rebuild(q);
+    const ids = await this.redis.zrevrangebyscore(key, '+inf', q.since.getTime(), 'LIMIT', 0, q.limit);
+    const found = await Promise.all(ids.map((id) => this.store.get(id)));
+    const open = found.filter((t): t is Ticket => t !== null && isOpen(t.status) && t.compoundCode === q.compoundCode);
+    const gone = ids.filter((id) => !open.some((t) => t.id === id));
+    if (gone.length) await this.redis.zrem(key, ...gone);
+    return open.filter((t) => t.reporters.some((r) => r.at >= q.since)).sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
+  }
+
+  /** Called with a ticket after every change the store made to it. */
+  async note(t: Ticket): Promise<void> {
+    try {
+      const key = this.key(t.compoundCode);
+      if (isOpen(t.status)) await this.redis.zadd(key, 'GT', lastReportAt(t).getTime(), t.id);
+      else await this.redis.zrem(key, t.id);
+    } catch (err) {
+      this.log.warn({ ticket: t.ref, err: (err as Error).message }, 'open-ticket index not updated; it is rebuilt within the hour');
+    }
+  }
+
+  private async rebuild(q: OpenTicketQuery): Promise<Ticket[]> {
+    const key = this.key(q.compoundCode);
+    const open = await this.store.findOpen(q);
+    const multi = this.redis.multi();
+    multi.zremrangebyscore(key, '-inf', `(${q.since.getTime()}`);
+    for (const t of open) multi.zadd(key, 'GT', lastReportAt(t).getTime(), t.id);
+    multi.set(`${key}:built`, '1', 'EX', REBUILD_AFTER_SECONDS);
+    await multi.exec();
+    return open;
+  }
+
+  private key(compoundCode: string): string {
+    return `${this.prefix}:open-tickets:${compoundCode}`;
+  }
+}

@@ -1,0 +1,50 @@
+import type { Redis } from 'ioredis';
+
+export interface SenderMessage {
+  id: string;
+  receivedAt: Date;
+}
+
+const KEEP_SECONDS = 24 * 3600;
+
+/**
+ * The ids of a sender's latest messages in a chat, newest first, kept in Redis for a day so
+ * the context for "+1" or "还没人管吗" is a few reads by _id (the texts stay in the store).
+ * On MongoDB a query by chat and sender would do; FerretDB 1.24 would read every message
+ * ever received for it. Lost ids only make the context shorter.
+ */
+export class SenderHistory {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly keep: number,
+  ) {}
+
+  async remember(chatId: string, senderId: string, msg: SenderMessage): Promise<void> {
+    const key = this.key(chatId, senderId);
+    await this.redis
+      .multi()
+      .lpush(key, `${msg.receivedAt.getTime()}:${msg.id}`)
+      .ltrim(key, 0, this.keep * 2 - 1)
+      .expire(key, KEEP_SECONDS)
+      .exec();
+  }
+
+  /** Up to `limit` ids received before `before` (not `before` itself), newest first. */
+  async before(chatId: string, senderId: string, before: SenderMessage, limit: number): Promise<string[]> {
+    const entries = (await this.redis.lrange(this.key(chatId, senderId), 0, this.keep * 2 - 1))
+      .map((e) => ({ at: Number(e.slice(0, e.indexOf(':'))), id: e.slice(e.indexOf(':') + 1) }))
+      .sort((a, b) => b.at - a.at);
+    const ids: string[] = [];
+    for (const { at, id } of entries) {
+      if (id === before.id || at >= before.receivedAt.getTime() || ids.includes(id)) continue;
+      ids.push(id);
+      if (ids.length >= limit) break;
+    }
+    return ids;
+  }
+
+  private key(chatId: string, senderId: string): string {
+    return `${this.prefix}:sender-history:${chatId}:${senderId}`;
+  }
+}
