@@ -96,7 +96,7 @@ export interface ServiceDay {
 /** The service-day repositories on the shared connection (the monthly digest needs only these). */
 export async function serviceDayStores(services: Pick<Services, 'conn' | 'compounds'>): Promise<ServiceDayStores> {
   const stores: ServiceDayStores = {
-    plans: new ServicePlanRepo(services.conn),
+    plans: new ServicePlanRepo(services.conn, { movedToCacheMs: 30_000 }),
     signups: new ServiceSignupRepo(services.conn),
     runs: new ServiceDayRunRepo(services.conn),
     compounds: services.compounds,

@@ -17,7 +17,7 @@ import { buildTicketClock, startTicketClock } from './ticket-clock';
 import { startDigests } from './digests';
 import { buildServiceDay, type ServiceDayConfig } from '../queues/service-day-runtime';
 import { createInboundRouter } from '../pipeline/inbound-router';
-import { cachedDirectory } from '../pipeline/cached-compounds';
+import { snapshotDirectory } from '../pipeline/cached-compounds';
 import { handleClarifyTimeout } from '../pipeline/triage/clarify-timeout';
 import type { TimerJobData } from '../queues/triage-timers';
 
@@ -90,7 +90,7 @@ export async function startWorkers(services: Services, config: WorkerConfig, log
     QUEUES.intake,
     createIntakeProcessor({
       repo: services.inbound,
-      compounds: cachedDirectory(services.compounds, 30_000),
+      compounds: snapshotDirectory(services.compounds, 30_000),
       handler:
         opts.handler ??
         createInboundRouter({

@@ -60,9 +60,10 @@ const plain = ({ _id, ...rest }: Doc): PendingClarification => ({ id: _id, ...re
 
 /**
  * Pending questions live in the store, not in memory, so an answer (or the
- * timeout) is handled by whichever worker gets it. Claiming is one atomic update,
- * so the answer and the timeout never both win, and a retried job re-claims what
- * its first run claimed. Most short messages are not answers: they cost two reads
+ * timeout) is handled by whichever worker gets it. Claiming is one conditional update,
+ * so on MongoDB the answer and the timeout never both win (FerretDB 1.24 does not make it
+ * exclusive under a race; the ticket is still opened once, keyed by the message), and a
+ * retried job re-claims what its first run claimed. Most short messages are not answers: they cost two reads
  * by _id (the sender's latest question, then the question) and no write.
  */
 export class ClarificationRepo {
@@ -84,7 +85,16 @@ export class ClarificationRepo {
       if (!isDuplicateKeyError(err)) throw err;
       created = false;
     }
-    await this.latest.updateOne({ _id: latestKey(p.chatId, p.senderId) }, { $set: { clarificationId: id, expiresAt: p.expiresAt } }, { upsert: true });
+    // A retried job of an older question must not take over from a newer one.
+    try {
+      await this.latest.updateOne(
+        { _id: latestKey(p.chatId, p.senderId), expiresAt: { $lte: p.expiresAt } },
+        { $set: { clarificationId: id, expiresAt: p.expiresAt } },
+        { upsert: true },
+      );
+    } catch (err) {
+      if (!isDuplicateKeyError(err)) throw err;
+    }
     return created;
   }
 

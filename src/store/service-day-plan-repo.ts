@@ -106,10 +106,18 @@ export function activityId(compoundCode: string, month: MonthKey, sourceKey: str
 export class ServicePlanRepo {
   private readonly plans: Model<PlanDoc>;
   private readonly activities: Model<ActivityDoc>;
+  private readonly movedToCacheMs: number;
+  private readonly movedToCache = new Map<string, { at: number; movedTo: string | null }>();
 
-  constructor(conn: Connection) {
+  /**
+   * `movedToCacheMs`: how long movedTo() answers from memory. Every resident message asks it
+   * (is a sign-up window open?), moves are rare, and a move made through this repo clears its
+   * own entry; one made by another process shows after at most this long.
+   */
+  constructor(conn: Connection, opts: { movedToCacheMs?: number } = {}) {
     this.plans = (conn.models.ServicePlan as Model<PlanDoc> | undefined) ?? conn.model<PlanDoc>('ServicePlan', planSchema);
     this.activities = (conn.models.ServiceActivity as Model<ActivityDoc> | undefined) ?? conn.model<ActivityDoc>('ServiceActivity', activitySchema);
+    this.movedToCacheMs = opts.movedToCacheMs ?? 0;
   }
 
   async init(): Promise<void> {
@@ -128,8 +136,16 @@ export class ServicePlanRepo {
 
   /** The day the compound moved its service day to that month, if it did: one read by _id. */
   async movedTo(compoundCode: string, month: MonthKey): Promise<string | null> {
-    const head = await this.plans.findById(planId(compoundCode, month), { movedTo: 1 }).lean<Pick<PlanDoc, 'movedTo'>>();
-    return head?.movedTo ?? null;
+    const id = planId(compoundCode, month);
+    const hit = this.movedToCache.get(id);
+    if (hit && Date.now() - hit.at < this.movedToCacheMs) return hit.movedTo;
+    const head = await this.plans.findById(id, { movedTo: 1 }).lean<Pick<PlanDoc, 'movedTo'>>();
+    const movedTo = head?.movedTo ?? null;
+    if (this.movedToCacheMs > 0) {
+      if (this.movedToCache.size >= 50_000) this.movedToCache.clear();
+      this.movedToCache.set(id, { at: Date.now(), movedTo });
+    }
+    return movedTo;
   }
 
   /** Plans of a month (of these compounds), only those with something registered. */
@@ -180,13 +196,16 @@ export class ServicePlanRepo {
   /** Moves the day (null: back to the 7th); returns the previous moved day. */
   async setMovedTo(compoundCode: string, month: MonthKey, movedTo: string | null, by: string, at: Date): Promise<string | null> {
     const head = await this.ensureHeader(compoundCode, month, at);
+    this.movedToCache.delete(head._id);
     await this.plans.updateOne({ _id: head._id }, { $set: { movedTo, movedBy: by, movedAt: at, previousMovedTo: head.movedTo ?? null } });
+    this.movedToCache.delete(head._id);
     return head.movedTo ?? null;
   }
 
   /** Undo of a move: no mover is recorded, so it cannot be undone twice. */
   async restoreMovedTo(compoundCode: string, month: MonthKey, movedTo: string | null): Promise<void> {
     await this.plans.updateOne({ _id: planId(compoundCode, month) }, { $set: { movedTo, movedBy: null, movedAt: null } });
+    this.movedToCache.delete(planId(compoundCode, month));
   }
 
   async setSummary(compoundCode: string, month: MonthKey, summary: string, by: string, at: Date): Promise<void> {
