@@ -92,7 +92,10 @@ start_ferretdb() {
   if port_open "$LOCAL_MONGO_PORT"; then log "reusing MongoDB-compatible server on :$LOCAL_MONGO_PORT"; return; fi
   ensure_ferretdb
   rm -rf "$RUN_DIR/ferretdb-data"; mkdir -p "$RUN_DIR/ferretdb-data"
-  nohup "$FERRETDB_BIN" --handler=sqlite --sqlite-url="file:$RUN_DIR/ferretdb-data/" \
+  # WAL with synchronous=NORMAL (FerretDB's default is FULL, an fsync per write): a write survives
+  # a crash of FerretDB or of the bot, and only a power cut or kernel crash can lose the last
+  # ones. This is the tests' and the demo's store; FERRETDB_SQLITE_SYNC=full restores the default.
+  nohup "$FERRETDB_BIN" --handler=sqlite --sqlite-url="file:$RUN_DIR/ferretdb-data/?_pragma=synchronous(${FERRETDB_SQLITE_SYNC:-normal})" \
     --listen-addr="127.0.0.1:$LOCAL_MONGO_PORT" --state-dir="$RUN_DIR" --debug-addr=127.0.0.1:0 \
     --telemetry=disable --log-level=WARN >"$RUN_DIR/ferretdb.log" 2>&1 &
   echo $! > "$RUN_DIR/ferretdb.pid"

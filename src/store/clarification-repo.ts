@@ -100,9 +100,9 @@ export class ClarificationRepo {
 
   /** The sender's latest question in this chat, if still open, claimed by this answer. */
   async claimForAnswer(chatId: string, senderId: string, answerId: string, now: Date): Promise<PendingClarification | null> {
-    const latest = await this.latest.findById(latestKey(chatId, senderId)).lean<LatestDoc>();
+    const latest = (await this.latest.collection.findOne({ _id: latestKey(chatId, senderId) } as object)) as LatestDoc | null;
     if (!latest || latest.expiresAt <= now) return null;
-    const doc = await this.model.findById(latest.clarificationId).lean<Doc>();
+    const doc = (await this.model.collection.findOne({ _id: latest.clarificationId } as object)) as Doc | null;
     if (!doc || doc.expiresAt <= now) return null;
     if (doc.status === 'answered' && doc.answeredBy === answerId) return plain(doc);
     if (doc.status !== 'open') return null;

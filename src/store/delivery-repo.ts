@@ -81,16 +81,24 @@ export class DeliveryRepo {
 
   /** Returns false when a delivery with this id already exists (whatever its content). */
   async createIfAbsent(d: NewDelivery): Promise<boolean> {
+    const doc: DeliveryDoc = {
+      _id: d.id,
+      destination: d.destination,
+      body: d.body,
+      after: d.after ?? null,
+      status: 'pending',
+      attempts: 0,
+      lastError: null,
+      createdAt: this.now(),
+      sentAt: null,
+      failedAt: null,
+      msgid: null,
+      responseCode: null,
+    };
     try {
-      await this.model.create({
-        _id: d.id,
-        destination: d.destination,
-        body: d.body,
-        after: d.after ?? null,
-        status: 'pending',
-        attempts: 0,
-        createdAt: this.now(),
-      });
+      // The driver's calls, not the model's, on the path every outbound message takes: the
+      // document is complete as built, and mongoose's casting was a tenth of a worker's CPU.
+      await this.model.collection.insertOne(doc as unknown as Parameters<typeof this.model.collection.insertOne>[0]);
       return true;
     } catch (err) {
       if (isDuplicateKeyError(err)) return false;
@@ -99,7 +107,7 @@ export class DeliveryRepo {
   }
 
   async get(id: string): Promise<Delivery | null> {
-    const doc = await this.model.findById(id).lean<DeliveryDoc>();
+    const doc = (await this.model.collection.findOne({ _id: id } as object)) as DeliveryDoc | null;
     return doc ? toPlain(doc) : null;
   }
 
@@ -109,13 +117,11 @@ export class DeliveryRepo {
    * an index hit on FerretDB 1.24 too, which reads the whole collection for any other filter.
    */
   async markSent(id: string, info: { msgid?: string; responseCode?: string } = {}): Promise<boolean> {
-    const before = await this.model
-      .findOneAndUpdate(
-        { _id: id },
-        { $set: { status: 'sent', sentAt: this.now(), msgid: info.msgid ?? null, responseCode: info.responseCode ?? null }, $inc: { attempts: 1 } },
-        { new: false },
-      )
-      .lean<Pick<DeliveryDoc, 'status'>>();
+    const before = (await this.model.collection.findOneAndUpdate(
+      { _id: id } as object,
+      { $set: { status: 'sent', sentAt: this.now(), msgid: info.msgid ?? null, responseCode: info.responseCode ?? null }, $inc: { attempts: 1 } },
+      { returnDocument: 'before' },
+    )) as Pick<DeliveryDoc, 'status'> | null;
     return before?.status === 'pending';
   }
 

@@ -77,7 +77,7 @@ export class InboundRepo {
   }
 
   async get(id: string): Promise<StoredInbound | null> {
-    const doc = await this.model.findById(id).lean<InboundDoc>();
+    const doc = (await this.model.collection.findOne({ _id: id } as object)) as InboundDoc | null;
     return doc ? toPlain(doc) : null;
   }
 
@@ -87,9 +87,11 @@ export class InboundRepo {
    * other filter reads the whole collection); the status it replaced tells who was first.
    */
   async markDone(id: string, outcome: { replyText: string | null; handledBy: string; compoundCode?: string | null }, at: Date): Promise<boolean> {
-    const before = await this.model
-      .findOneAndUpdate({ _id: id }, { $set: { status: 'done', ...outcome, processedAt: at } }, { new: false })
-      .lean<Pick<InboundDoc, 'status'>>();
+    const before = (await this.model.collection.findOneAndUpdate(
+      { _id: id } as object,
+      { $set: { status: 'done', ...outcome, processedAt: at } },
+      { returnDocument: 'before' },
+    )) as Pick<InboundDoc, 'status'> | null;
     return before?.status === 'received';
   }
 

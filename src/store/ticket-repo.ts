@@ -228,7 +228,7 @@ export class TicketRepo {
   }
 
   async get(id: string): Promise<Ticket | null> {
-    const doc = await this.model.findById(id).lean<TicketDoc>();
+    const doc = (await this.model.collection.findOne({ _id: id } as object)) as TicketDoc | null;
     return doc ? toPlain(doc) : null;
   }
 
