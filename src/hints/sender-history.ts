@@ -7,6 +7,12 @@ export interface SenderMessage {
 
 const KEEP_SECONDS = 24 * 3600;
 
+// One command instead of a MULTI of three: this runs for every resident message.
+const REMEMBER = `redis.call('LPUSH', KEYS[1], ARGV[1])
+redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[2]))
+redis.call('EXPIRE', KEYS[1], tonumber(ARGV[3]))
+return 1`;
+
 /**
  * The ids of a sender's latest messages in a chat, newest first, kept in Redis for a day so
  * the context for "+1" or "还没人管吗" is a few reads by _id (the texts stay in the store).
@@ -21,13 +27,7 @@ export class SenderHistory {
   ) {}
 
   async remember(chatId: string, senderId: string, msg: SenderMessage): Promise<void> {
-    const key = this.key(chatId, senderId);
-    await this.redis
-      .multi()
-      .lpush(key, `${msg.receivedAt.getTime()}:${msg.id}`)
-      .ltrim(key, 0, this.keep * 2 - 1)
-      .expire(key, KEEP_SECONDS)
-      .exec();
+    await this.redis.eval(REMEMBER, 1, this.key(chatId, senderId), `${msg.receivedAt.getTime()}:${msg.id}`, this.keep * 2 - 1, KEEP_SECONDS);
   }
 
   /** Up to `limit` ids received before `before` (not `before` itself), newest first. */
