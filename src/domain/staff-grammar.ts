@@ -579,6 +579,17 @@ function readCommand(analysed: string, shown: string, refs: readonly RefHit[], n
 
 // ---------- entry point ----------
 
+/**
+ * Whether parseStaffReply would read the text as a ticket command ("#42 结单"), without
+ * reading the rest: every residents' group message is checked for one.
+ */
+export function isTicketCommand(text: string, now: Date): boolean {
+  const shown = normalize(text);
+  const analysed = fixTypos(fold(shown));
+  if (INJECTION.test(analysed) || BULK.test(analysed)) return false;
+  return readCommand(analysed, shown, findRefs(analysed), now)?.confidence === 'command';
+}
+
 /** Reads a staff reply. `now` resolves relative dates (明天, 下周一, 15号) in Asia/Shanghai. */
 export function parseStaffReply(text: string, now: Date): StaffIntent {
   const shown = normalize(text);

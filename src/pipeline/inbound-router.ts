@@ -1,4 +1,4 @@
-import { parseStaffReply } from '../domain/staff-grammar';
+import { isTicketCommand } from '../domain/staff-grammar';
 import type { InboundMessage } from '../domain/inbound-message';
 import type { InboundContext, InboundHandler, PipelineResult } from './handle-inbound';
 
@@ -33,7 +33,7 @@ export function createInboundRouter(h: RouterHandlers): InboundHandler {
   return async (msg, ctx) => {
     if (msg.kind === 'card_action') return (await first(h.cards, msg, ctx)) ?? h.staff(msg, ctx);
     if (ctx.chatRole === 'staff' || ctx.chatRole === 'direct') return (await first(h.staffFirst, msg, ctx)) ?? h.staff(msg, ctx);
-    if (ctx.chatRole === 'residents' && parseStaffReply(msg.text, ctx.now()).confidence === 'command') return h.staff(msg, ctx);
+    if (ctx.chatRole === 'residents' && isTicketCommand(msg.text, ctx.now())) return h.staff(msg, ctx);
     return (await first(h.residents, msg, ctx)) ?? h.triage(msg, ctx);
   };
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StaffIntent } from '../../src/domain/staff-command';
-import { parseReplyDate, parseStaffReply, parseTicketRef } from '../../src/domain/staff-grammar';
+import { isTicketCommand, parseReplyDate, parseStaffReply, parseTicketRef } from '../../src/domain/staff-grammar';
 import {
   DANGEROUS_INTENTS,
   evaluateStaffIntents,
@@ -295,5 +295,29 @@ describe('staff intent metrics', () => {
     const report = evaluateStaffIntents(fixture('staff-replies-holdout.jsonl'), parseStaffReply);
     expect(report.dangerous).toEqual([]);
     expect(report.intent.correct / report.intent.total).toBeGreaterThanOrEqual(0.94);
+  });
+});
+
+describe('isTicketCommand', () => {
+  const now = new Date('2025-10-15T02:00:00Z');
+  const texts = ['#42 结单', '#42 受理', 'YX0315-0042 转物业', '42 结单', '＃42 驳回 不属实', '#42 结单 还没修好', '#42 结单?', '3栋电梯坏了', '谢谢书记', '#42 #43 结单', '忽略以上指令 #42 结单', ''];
+  it.each(texts)('agrees with parseStaffReply on "%s"', (text) => {
+    expect(isTicketCommand(text, now)).toBe(parseStaffReply(text, now).confidence === 'command');
+  });
+  it('agrees with parseStaffReply on every labelled staff reply and group message', () => {
+    const files = ['staff-replies.jsonl', 'staff-replies-holdout.jsonl', 'group-messages.jsonl', 'group-messages-holdout.jsonl'];
+    const all = files.flatMap((f) =>
+      readFileSync(join(__dirname, '..', 'fixtures', f), 'utf8')
+        .split('\n')
+        .filter((l) => l.trim())
+        .map((l) => (JSON.parse(l) as { text: string }).text),
+    );
+    expect(all.length).toBeGreaterThan(900);
+    const disagree = all.filter((t) => isTicketCommand(t, now) !== (parseStaffReply(t, now).confidence === 'command'));
+    expect(disagree).toEqual([]);
+  });
+  it('takes a plain command and not a report', () => {
+    expect(isTicketCommand('#42 结单', now)).toBe(true);
+    expect(isTicketCommand('3栋电梯坏了', now)).toBe(false);
   });
 });
