@@ -14,8 +14,9 @@ redis.call('EXPIRE', KEYS[1], tonumber(ARGV[3]))
 return 1`;
 
 /**
- * The ids of a sender's latest messages in a chat, newest first, kept in Redis for a day so
- * the context for "+1" or "还没人管吗" is a few reads by _id (the texts stay in the store).
+ * What a sender said and was asked lately in a chat, kept in Redis. The ids of their latest
+ * messages, newest first, for a day, so the context for "+1" or "还没人管吗" is a few reads
+ * by _id (the texts stay in the store).
  * On MongoDB a query by chat and sender would do; FerretDB 1.24 would read every message
  * ever received for it. Lost ids only make the context shorter.
  */
@@ -42,6 +43,24 @@ export class SenderHistory {
       if (ids.length >= limit) break;
     }
     return ids;
+  }
+
+  /** The bot asked this sender a question in this chat that waits `waitMs` for an answer. */
+  async noteQuestion(chatId: string, senderId: string, waitMs: number): Promise<void> {
+    await this.redis.set(this.questionKey(chatId, senderId), '1', 'PX', Math.max(1, Math.ceil(waitMs)));
+  }
+
+  /**
+   * Whether a question may be waiting: most messages are not answers, and this spares them a
+   * store read. A hint Redis lost makes the answer read as a new message; the question then
+   * times out and its ticket opens with the gap marked.
+   */
+  async mayHaveQuestion(chatId: string, senderId: string): Promise<boolean> {
+    return (await this.redis.exists(this.questionKey(chatId, senderId))) === 1;
+  }
+
+  private questionKey(chatId: string, senderId: string): string {
+    return `${this.prefix}:asked:${chatId}:${senderId}`;
   }
 
   private key(chatId: string, senderId: string): string {

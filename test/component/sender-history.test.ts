@@ -107,4 +107,15 @@ describe('SenderHistory', () => {
     expect(ttl).toBeGreaterThan(60);
     expect(ttl).toBeLessThanOrEqual(86400);
   });
+  it('remembers that the bot asked the sender a question, for as long as it waits, per chat and sender', async () => {
+    const chat = newChat();
+    expect(await history.mayHaveQuestion(chat, 'res.q')).toBe(false);
+    await history.noteQuestion(chat, 'res.q', 30 * 60_000);
+    expect(await history.mayHaveQuestion(chat, 'res.q')).toBe(true);
+    expect(await history.mayHaveQuestion(chat, 'res.other')).toBe(false);
+    expect(await history.mayHaveQuestion(newChat(), 'res.q')).toBe(false);
+    const ttl = await redis.pttl(`${prefix}:asked:${chat}:res.q`);
+    expect(ttl).toBeGreaterThan(29 * 60_000);
+    expect(ttl).toBeLessThanOrEqual(30 * 60_000);
+  });
 });

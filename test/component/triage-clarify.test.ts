@@ -169,6 +169,34 @@ describe('triage: one clarifying question', () => {
     expect(h.logs.find('ticket opened without the clarification')).toEqual([expect.objectContaining({ ticket: ticket?.ref, gap: 'place' })]);
   });
 
+  it('when Redis lost the "question asked" hint, reads the answer as a new message and still opens the question’s ticket at the timeout, with the gap', async () => {
+    const text = '楼下那个灯又不亮了';
+    llm.when(text, {
+      labels: labels({
+        actionable: true,
+        category: 'facility_repair',
+        tier: 'property',
+        urgency: 'normal',
+        building: null,
+        needs_clarification: true,
+        summary: '楼下的灯不亮',
+        clarifying_question: '请问是哪栋楼下的灯？',
+      }),
+    });
+    const asked = await converse(h, { chatid: GROUP_YX0315, userid: 'resident.clar.lost', text });
+    expect(asked.stored.handledBy).toBe('triage.clarify');
+    const hint = `${h.name}:asked:${GROUP_YX0315}:resident.clar.lost`;
+    expect(await h.services.redis.pttl(hint)).toBeGreaterThan(WAIT_MS - 15_000);
+    await h.services.redis.del(hint);
+
+    const answered = await converse(h, { chatid: GROUP_YX0315, userid: 'resident.clar.lost', text: '7栋' });
+    expect(answered.stored.handledBy).not.toBe('triage.clarified');
+    expect(await pending(asked.sent.id)).toMatchObject({ status: 'open', answeredBy: null });
+
+    expect(await fireTimer(asked.sent)).toBe('opened');
+    expect(await h.services.tickets.bySource(asked.sent.id)).toMatchObject({ category: 'facility_repair', building: null, gaps: ['place'] });
+  });
+
   it('asks where (not what) when the LLM is down and the report names the thing but no building', async () => {
     const text = '晚上路过发现有个井盖松了';
     llm.when(text, { status: 500 });

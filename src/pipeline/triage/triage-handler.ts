@@ -125,6 +125,7 @@ async function triage(deps: TriageDeps, msg: InboundMessage, ctx: InboundContext
       createdAt: now,
       expiresAt: new Date(now.getTime() + deps.clarifyWaitMs),
     });
+    await deps.history.noteQuestion(msg.chatId, msg.senderId, deps.clarifyWaitMs);
     await deps.timers.clarifyTimeout(msg.id, new Date(now.getTime() + deps.clarifyWaitMs));
     return { reply: answers.clarifyQuestion(c.clarifyingQuestion, missing), handledBy: 'triage.clarify' };
   }
@@ -152,7 +153,7 @@ async function openTicketsOtherThan(deps: TriageDeps, compound: Compound, msg: I
 }
 
 async function answerToQuestion(deps: TriageDeps, msg: InboundMessage, compound: Compound, now: Date): Promise<PipelineResult | null> {
-  if (!msg.chatId || !looksLikeAnswer(msg.text)) return null;
+  if (!msg.chatId || !looksLikeAnswer(msg.text) || !(await deps.history.mayHaveQuestion(msg.chatId, msg.senderId))) return null;
   const pending = await deps.clarifications.claimForAnswer(msg.chatId, msg.senderId, msg.id, now);
   if (!pending) return null;
   const original = await deps.inbound.get(pending.id);
