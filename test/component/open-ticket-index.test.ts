@@ -79,11 +79,14 @@ async function act(t: Ticket, action: Parameters<typeof applyAction>[1], via: Ti
 const setKey = (code: string) => `${prefix}:open-tickets:${code}`;
 const query = (compoundCode: string, since = new Date(T0.getTime() - 14 * DAY)): OpenTicketQuery => ({ compoundCode, since, limit: 200 });
 const ids = (ts: Ticket[]) => ts.map((t) => t.id);
-/** Set members with their scores, as { id: score }. */
+/** Set members with their scores, as { id: score } (members are "<category>:<id>"). */
 async function members(code: string): Promise<Record<string, number>> {
   const flat = await redis.zrange(setKey(code), 0, -1, 'WITHSCORES');
   const out: Record<string, number> = {};
-  for (let i = 0; i < flat.length; i += 2) out[flat[i] as string] = Number(flat[i + 1]);
+  for (let i = 0; i < flat.length; i += 2) {
+    const m = flat[i] as string;
+    out[m.slice(m.lastIndexOf(':') + 1)] = Number(flat[i + 1]);
+  }
   return out;
 }
 
@@ -213,13 +216,33 @@ describe('OpenTicketIndex', () => {
     expect(ids(await index.findOpen(query('GONE')))).toEqual([target.id]);
   });
 
+  it('answers only the asked category, before and after the set is built, and every category when none is asked', async () => {
+    const lift = await open('CAT');
+    const noise = await open('CAT', repo, { category: 'noise', tier: 'branch', summary: '楼上装修噪音', description: '楼上装修太吵' });
+    const reads = (q: OpenTicketQuery) => index.findOpen({ ...q, category: 'noise' });
+
+    expect(ids(await reads(query('CAT')))).toEqual([noise.id]);
+    expect(ids(await reads(query('CAT')))).toEqual([noise.id]);
+    expect(ids(await index.findOpen(query('CAT')))).toEqual([noise.id, lift.id]);
+  });
+
+  it('drops a member whose category is no longer the ticket’s, and keeps the current one', async () => {
+    const t = await open('RECAT');
+    await index.findOpen(query('RECAT'));
+    await redis.zadd(setKey('RECAT'), now().getTime(), `noise:${t.id}`);
+
+    expect(await index.findOpen({ ...query('RECAT'), category: 'noise' })).toEqual([]);
+    expect(await redis.zrange(setKey('RECAT'), 0, -1)).toEqual([`facility_repair:${t.id}`]);
+    expect(ids(await index.findOpen({ ...query('RECAT'), category: 'facility_repair' }))).toEqual([t.id]);
+  });
+
   it('filters out and removes stale ids planted in the set: another compound\'s ticket, a ticket that does not exist', async () => {
     const mine = await open('STALE');
     const theirs = await open('STALE2');
     await index.findOpen(query('STALE'));
     await index.findOpen(query('STALE2'));
     const score = now().getTime();
-    await redis.zadd(setKey('STALE'), score, theirs.id, score, 'no-such-ticket');
+    await redis.zadd(setKey('STALE'), score, `${theirs.category}:${theirs.id}`, score, `${theirs.category}:no-such-ticket`);
 
     const found = await index.findOpen(query('STALE'));
 

@@ -1,4 +1,5 @@
 import type { Compound } from '../../domain/compound';
+import type { Category } from '../../domain/labels';
 import type { InboundMessage } from '../../domain/inbound-message';
 import { findDuplicate, findFollowUpTarget, isFollowUp } from '../../domain/duplicate-match';
 import type { Ticket, TicketGap } from '../../domain/ticket';
@@ -85,7 +86,7 @@ async function triage(deps: TriageDeps, msg: InboundMessage, ctx: InboundContext
   const { labels } = c;
   if (c.emergencyKind) {
     // One incident, many reporters within minutes: a second report joins the first ticket.
-    const recent = await openTicketsOtherThan(deps, compound, msg, now);
+    const recent = await openTicketsOtherThan(deps, compound, msg, now, 'emergency');
     const same = findDuplicate({ category: 'emergency', building: labels.building, text: msg.text, at: msg.receivedAt, senderId: msg.senderId }, recent);
     if (same) {
       await deps.tickets.attachReport(same.ticket.id, { userId: msg.senderId, messageId: msg.id, at: msg.receivedAt });
@@ -99,8 +100,10 @@ async function triage(deps: TriageDeps, msg: InboundMessage, ctx: InboundContext
     return { reply: answers.nonIssueAnswer(category, msg.text), handledBy: `triage.${category}` };
   }
 
-  const openTickets = await openTicketsOtherThan(deps, compound, msg, now);
-  if (isFollowUp(msg.text)) {
+  // A follow-up may be about any of the sender's tickets; a report only matches its own category.
+  const followUp = isFollowUp(msg.text);
+  const openTickets = await openTicketsOtherThan(deps, compound, msg, now, followUp ? undefined : labels.category);
+  if (followUp) {
     const target = findFollowUpTarget(
       { senderId: msg.senderId, at: msg.receivedAt, category: labels.category === 'other_issue' ? null : labels.category, building: labels.building },
       openTickets,
@@ -147,8 +150,8 @@ async function earlierTexts(deps: TriageDeps, msg: InboundMessage): Promise<stri
 }
 
 /** Open tickets to match against, leaving out the one this very message opened (a retried job). */
-async function openTicketsOtherThan(deps: TriageDeps, compound: Compound, msg: InboundMessage, now: Date): Promise<Ticket[]> {
-  const open = await deps.openTickets.findOpen({ compoundCode: compound.code, since: new Date(now.getTime() - OPEN_TICKET_LOOKBACK_MS), limit: 200 });
+async function openTicketsOtherThan(deps: TriageDeps, compound: Compound, msg: InboundMessage, now: Date, category?: Category): Promise<Ticket[]> {
+  const open = await deps.openTickets.findOpen({ compoundCode: compound.code, category, since: new Date(now.getTime() - OPEN_TICKET_LOOKBACK_MS), limit: 200 });
   return open.filter((t) => t.sourceInboundId !== msg.id);
 }
 
