@@ -268,26 +268,31 @@ export class TicketRepo {
 
   /**
    * Counts a report on an open ticket, once per message id (attached: false when already counted).
-   * One atomic update, so concurrent "+1"s never wait on each other; it bumps the version, so a
-   * staff save() made from an older read fails instead of dropping the report.
+   * Read, checked, then one update by _id: FerretDB 1.24 serves only an _id-alone filter from an
+   * index, and "+1" storms land on the biggest collection. One message is one job, so the same
+   * report never races itself; a ticket closed between the read and the write (milliseconds)
+   * gets the report in its history. The update bumps the version, so a staff save() made from an
+   * older read fails instead of dropping the report.
    */
   async attachReport(id: string, reporter: TicketReporter): Promise<{ ticket: Ticket; attached: boolean }> {
+    const current = await this.get(id);
+    if (!current) throw new TicketNotFoundError(id);
+    if (current.reporters.some((r) => r.messageId === reporter.messageId)) return { ticket: current, attached: false };
+    if (!OPEN_STATUSES.includes(current.status)) throw new InvalidTransitionError(current.status, 'add_report', 'the ticket is no longer open');
     const now = this.now();
-    const res = await this.model.updateOne(
-      // $nor, not $ne: FerretDB 1.24 answers {'reporters.messageId': {$ne: x}} wrongly on arrays.
-      { _id: id, status: { $in: OPEN_STATUSES }, $nor: [{ 'reporters.messageId': reporter.messageId }] },
+    const doc = (await this.model.collection.findOneAndUpdate(
+      { _id: id } as object,
       {
         $push: { reporters: { ...reporter }, history: reportEvent(reporter, now) },
         $inc: { reportCount: 1, version: 1 },
         $set: { updatedAt: now },
-      },
-    );
-    const current = await this.get(id);
-    if (!current) throw new TicketNotFoundError(id);
-    await this.onChange(current);
-    if (res.modifiedCount === 1) return { ticket: current, attached: true };
-    if (current.reporters.some((r) => r.messageId === reporter.messageId)) return { ticket: current, attached: false };
-    throw new InvalidTransitionError(current.status, 'add_report', 'the ticket is no longer open');
+      } as object,
+      { returnDocument: 'after' },
+    )) as TicketDoc | null;
+    if (!doc) throw new TicketNotFoundError(id);
+    const ticket = toPlain(doc);
+    await this.onChange(ticket);
+    return { ticket, attached: true };
   }
 
   /**
