@@ -149,10 +149,13 @@ describe('triage: rules, tickets, repeats and retries', () => {
       expect(second.stored.handledBy).toBe('triage.attached');
       expect(await h.services.tickets.get(ticket?.id ?? '')).toMatchObject({ reportCount: 2, status: 'new' });
 
+      const llmBeforeFollowUps = fake.requests.length;
       const chase = await converse(h, { chatid: GROUP_YX0315, userid: 'resident.lift.b', text: '还没人管吗' });
       expect(chase.answer).toBe(`已有人反映（#${ref}），已为您关注，进展会在群里通知。`);
       const plusOne = await converse(h, { chatid: GROUP_YX0315, userid: 'resident.lift.a', text: '+1' });
       expect(plusOne.answer).toBe(`已有人反映（#${ref}），已为您关注，进展会在群里通知。`);
+      // Follow-ups are read from the sender's earlier messages, not asked of the LLM.
+      expect(fake.requests.length).toBe(llmBeforeFollowUps);
 
       const stored = await h.services.tickets.get(ticket?.id ?? '');
       expect(stored?.reportCount).toBe(4);
