@@ -12,14 +12,15 @@ export interface OpenTicketQuery {
   limit: number;
 }
 
-/** What the store answers: open tickets of a compound with a report since `since`, newest first. */
+/** What the index is rebuilt from: every compound's open tickets with a report since then. */
 export interface OpenTicketSource {
-  findOpen(q: OpenTicketQuery): Promise<Ticket[]>;
+  openSince(since: Date): Promise<Array<Pick<Ticket, 'id' | 'compoundCode' | 'category' | 'createdAt' | 'reporters'>>>;
   get(id: string): Promise<Ticket | null>;
 }
 
-// Once a day per compound: on FerretDB a rebuild reads every ticket, and 10,000 compounds
-// rebuilding hourly would be ~3 such reads a second.
+// Once a day per compound. A rebuild reads the open tickets of every compound (on FerretDB any
+// query but one by _id reads every ticket anyway) and builds every compound it finds, so a
+// cold start or a Redis loss costs one such read, not one per compound.
 const REBUILD_AFTER_SECONDS = 24 * 3600;
 /** Members are read a few times over the limit, since a category query drops the others. */
 const OVERFETCH = 4;
@@ -47,7 +48,7 @@ export class OpenTicketIndex {
 
   async findOpen(q: OpenTicketQuery): Promise<Ticket[]> {
     const key = this.key(q.compoundCode);
-    if (!(await this.redis.exists(`${key}:built`))) return this.rebuild(q);
+    if (!(await this.redis.exists(`${key}:built`))) await this.rebuild(q);
     const members = (await this.redis.zrevrangebyscore(key, '+inf', q.since.getTime(), 'LIMIT', 0, OVERFETCH * q.limit))
       .filter((m) => !q.category || m.startsWith(`${q.category}:`))
       .slice(0, q.limit);
@@ -74,15 +75,23 @@ export class OpenTicketIndex {
     }
   }
 
-  private async rebuild(q: OpenTicketQuery): Promise<Ticket[]> {
-    const key = this.key(q.compoundCode);
-    const open = await this.store.findOpen({ compoundCode: q.compoundCode, since: q.since, limit: q.limit });
+  private rebuilding: Promise<void> | null = null;
+
+  /** One rebuild at a time per process: a burst of first messages waits for the same read. */
+  private async rebuild(q: OpenTicketQuery): Promise<void> {
+    this.rebuilding ??= this.rebuildAll(q).finally(() => (this.rebuilding = null));
+    await this.rebuilding;
+  }
+
+  private async rebuildAll(q: OpenTicketQuery): Promise<void> {
+    const open = await this.store.openSince(q.since);
+    const codes = new Set([q.compoundCode, ...open.map((t) => t.compoundCode)]);
     const multi = this.redis.multi();
-    multi.zremrangebyscore(key, '-inf', `(${q.since.getTime()}`);
-    for (const t of open) multi.zadd(key, 'GT', lastReportAt(t).getTime(), member(t));
-    multi.set(`${key}:built`, '1', 'EX', REBUILD_AFTER_SECONDS);
+    for (const code of codes) multi.zremrangebyscore(this.key(code), '-inf', `(${q.since.getTime()}`);
+    for (const t of open) multi.zadd(this.key(t.compoundCode), 'GT', lastReportAt(t).getTime(), member(t));
+    for (const code of codes) multi.set(`${this.key(code)}:built`, '1', 'EX', REBUILD_AFTER_SECONDS);
     await multi.exec();
-    return q.category ? open.filter((t) => t.category === q.category) : open;
+    this.log.info({ compounds: codes.size, tickets: open.length }, 'open-ticket index rebuilt from the store');
   }
 
   private key(compoundCode: string): string {

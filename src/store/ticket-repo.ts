@@ -250,6 +250,20 @@ export class TicketRepo {
     return docs.map(toPlain);
   }
 
+  /** Open tickets of every compound with a report since then: only what an index of them needs. */
+  async openSince(since: Date): Promise<Array<Pick<Ticket, 'id' | 'compoundCode' | 'category' | 'createdAt' | 'reporters'>>> {
+    const cursor = this.model.collection.find(
+      { status: { $in: OPEN_STATUSES }, 'reporters.at': { $gte: since } } as object,
+      { projection: { compoundCode: 1, category: 1, createdAt: 1, reporters: 1 }, batchSize: 1000 },
+    );
+    const out: Array<Pick<Ticket, 'id' | 'compoundCode' | 'category' | 'createdAt' | 'reporters'>> = [];
+    for await (const d of cursor) {
+      const doc = d as unknown as Pick<TicketDoc, '_id' | 'compoundCode' | 'category' | 'createdAt' | 'reporters'>;
+      out.push({ id: doc._id, compoundCode: doc.compoundCode, category: doc.category, createdAt: doc.createdAt, reporters: doc.reporters });
+    }
+    return out;
+  }
+
   /** Open tickets this resident reported on since then, the one they reported on last first. */
   async openForSender(compoundCode: string, senderId: string, since: Date): Promise<Ticket[]> {
     // Without $elemMatch (FerretDB 1.24 lacks it) the two array conditions may hit different

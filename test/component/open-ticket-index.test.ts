@@ -98,9 +98,9 @@ beforeAll(async () => {
   log = createLogger({ level: 'debug', destination: logs });
   repo = new TicketRepo(conn, { now, onChange: (t): Promise<void> => index.note(t) });
   const counting: OpenTicketSource = {
-    findOpen: (q) => {
+    openSince: (since) => {
       rebuilds++;
-      return repo.findOpen(q);
+      return repo.openSince(since);
     },
     get: (id) => repo.get(id),
   };
@@ -145,6 +145,22 @@ describe('OpenTicketIndex', () => {
     // Built: the next query reads the set, not the store.
     expect(await index.findOpen(query('BUILD'))).toEqual(found);
     expect(rebuilds).toBe(before + 1);
+  });
+
+  it('builds every compound with open tickets in one read of the store, and concurrent first queries share it', async () => {
+    const x = await open('ALLX', unheard);
+    const y = await open('ALLY', unheard);
+    await redis.del(`${setKey('ALLX')}:built`, `${setKey('ALLY')}:built`);
+    const before = rebuilds;
+
+    const [fromX, fromX2] = await Promise.all([index.findOpen(query('ALLX')), index.findOpen(query('ALLX'))]);
+    const fromY = await index.findOpen(query('ALLY'));
+
+    expect(rebuilds).toBe(before + 1);
+    expect(ids(fromX)).toEqual([x.id]);
+    expect(ids(fromX2)).toEqual([x.id]);
+    expect(ids(fromY)).toEqual([y.id]);
+    expect(logs.find('open-ticket index rebuilt from the store').length).toBeGreaterThan(0);
   });
 
   it('answers from the set once built: tickets opened afterwards appear through onChange, without a rebuild', async () => {
