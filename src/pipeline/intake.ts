@@ -1,6 +1,7 @@
 import type { Queue } from 'bullmq';
 import type { InboundMessage } from '../domain/inbound-message';
 import type { InboundRepo } from '../store/inbound-repo';
+import type { SenderHistory } from '../hints/sender-history';
 import { jobId } from '../queues/names';
 import { ServiceUnavailableError } from './errors';
 
@@ -23,6 +24,7 @@ export class IntakeService {
   constructor(
     private readonly repo: InboundRepo,
     private readonly queue: Queue<IntakeJobData>,
+    private readonly history: Pick<SenderHistory, 'remember'>,
   ) {}
 
   async accept(msg: InboundMessage): Promise<{ duplicate: boolean }> {
@@ -36,12 +38,16 @@ export class IntakeService {
 
   /** The durable half of accepting; callers that split it must enqueue afterwards. */
   async record(msg: InboundMessage): Promise<{ duplicate: boolean }> {
+    let created: boolean;
     try {
-      const { created } = await this.repo.record(msg);
-      return { duplicate: !created };
+      ({ created } = await this.repo.record(msg));
     } catch (err) {
       throw new ServiceUnavailableError('store', err);
     }
+    // Remembered on arrival, not when handled, so a "+1" handled alongside the report it
+    // seconds still finds it. Only a hint for context: failing to write it refuses nothing.
+    if (created && msg.kind === 'text' && msg.chatId) await this.history.remember(msg.chatId, msg.senderId, msg).catch(() => undefined);
+    return { duplicate: !created };
   }
 
   async enqueue(inboundId: string): Promise<void> {

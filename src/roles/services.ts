@@ -79,6 +79,7 @@ export async function openServices(opts: ServiceOptions): Promise<Services> {
   const tickets: TicketRepo = new TicketRepo(conn, { now: opts.now, onChange: (t): Promise<void> => openTickets.note(t) });
   const openTickets = new OpenTicketIndex(redis, prefix, tickets, log.child({ component: 'open-tickets' }));
   const clarifications = new ClarificationRepo(conn);
+  const senderHistory = new SenderHistory(redis, prefix, SENDER_HISTORY_KEEP);
   await Promise.all([inbound.init(), tickets.init(), compounds.init(), deliveries.init()]);
 
   const metrics = createMetrics({ defaultMetrics: opts.defaultMetrics });
@@ -91,12 +92,12 @@ export async function openServices(opts: ServiceOptions): Promise<Services> {
     deliveries,
     tickets,
     openTickets,
-    senderHistory: new SenderHistory(redis, prefix, SENDER_HISTORY_KEEP),
+    senderHistory,
     clarifications,
     intakeQueue,
     deliveryQueue,
     timersQueue,
-    intake: new IntakeService(inbound, intakeQueue),
+    intake: new IntakeService(inbound, intakeQueue, senderHistory),
     streams: new StreamStore(redis, prefix),
     outbound: new WeComOutbound(outbox),
     metrics,

@@ -76,6 +76,9 @@ describe('AI bot callbacks through the real app, Redis and store', () => {
     const jobs = await h.services.intakeQueue.getJobs(['completed', 'waiting', 'active', 'delayed', 'failed']);
     expect(jobs.filter((j) => j.data.inboundId === id)).toHaveLength(1);
     expect(h.logs.find('duplicate message callback').filter((l) => l.inboundId === id)).toHaveLength(2);
+    // Remembered once, on arrival, as context for the sender's next messages.
+    const history = await h.services.redis.lrange(`${h.name}:sender-history:${GROUP}:resident.wang`, 0, -1);
+    expect(history.filter((e) => e.endsWith(`:${id}`))).toHaveLength(1);
     // The answer went into the stream only: nothing through response_url or webhooks.
     expect(h.fake.calls.filter((c) => c.path.includes('aibot/response') || c.path.includes('webhook/send'))).toHaveLength(0);
   });

@@ -65,7 +65,6 @@ export function createTriageHandler(deps: TriageDeps): InboundHandler {
     // leaving them out elsewhere spares the reads and lets the classification cache
     // recognise the same text from another resident.
     const previousTexts = needsContext(msg.text) ? await earlierTexts(deps, msg) : [];
-    if (msg.chatId) await deps.history.remember(msg.chatId, msg.senderId, msg);
     const classification = await classifyMessage(deps.classify, {
       text: msg.text,
       previousTexts,
