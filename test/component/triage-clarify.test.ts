@@ -65,8 +65,9 @@ describe('triage: one clarifying question', () => {
     await job.promote();
     return eventually(
       async () => {
+        // finishedOn and returnvalue are written together; the state may change between two reads.
         const j = await h.services.timersQueue.getJob(jobId('clarify', sent.id));
-        return j && (await j.getState()) === 'completed' ? String(j.returnvalue) : undefined;
+        return j?.finishedOn && !j.failedReason ? String(j.returnvalue) : undefined;
       },
       SLOW,
       'the clarification timer to run',
