@@ -1,4 +1,4 @@
-import Router from '@koa/router';
+import type Router from '@koa/router';
 import type { Logger } from '../../log';
 import type { Metrics } from '../../http/metrics';
 import { readRawBody } from '../../http/raw-body';
@@ -7,10 +7,11 @@ import { orUnavailable } from '../../pipeline/errors';
 import type { InboundMessage } from '../../domain/inbound-message';
 import { parseAibotEnvelope, parseAibotPayload, type AibotCallback } from './aibot-payload';
 import { CallbackError } from './callback-errors';
+import { callbackRouter } from './callback-router';
 import { signedQuery } from './signed-query';
 import type { WeComCrypto } from './crypto';
 import { inboundIdFor, streamIdFor } from './ids';
-import { buildAibotReply, streamReply, verifyAndDecrypt, verifyUrl } from './reply';
+import { buildAibotReply, streamReply, verifyAndDecrypt } from './reply';
 import type { StreamStore } from './stream-store';
 
 export interface AibotRouteDeps {
@@ -55,41 +56,24 @@ function toInbound(cb: Extract<AibotCallback, { type: 'message' }>, receivedAt: 
 
 /** GET/POST /wecom/aibot: the AI bot's URL verification and JSON callbacks (receiveid ""). */
 export function aibotRoutes(deps: AibotRouteDeps): Router {
-  const router = new Router();
   const route = 'aibot';
   const nowSec = () => Math.floor(deps.now().getTime() / 1000);
 
-  router.get('/wecom/aibot', (ctx) => {
-    const plain = verifyUrl(deps.crypto, signedQuery(ctx), nowSec(), deps.timestampWindowSeconds);
-    deps.metrics.callbacks.inc({ route, outcome: 'url_verified' });
-    ctx.type = 'text/plain';
-    ctx.body = plain;
-  });
+  const router = callbackRouter('/wecom/aibot', route, deps, async (ctx) => {
+    const query = signedQuery(ctx);
+    const body = await readRawBody(ctx, deps.bodyLimitBytes);
+    const { encrypt } = parseAibotEnvelope(body);
+    const plaintext = verifyAndDecrypt(deps.crypto, query, encrypt, nowSec(), deps.timestampWindowSeconds);
+    const cb = parseAibotPayload(plaintext);
+    if (deps.aibotId !== null && 'aibotid' in cb && cb.aibotid !== deps.aibotId) throw new WrongBotError();
 
-  router.post('/wecom/aibot', async (ctx) => {
-    const timer = deps.metrics.callbackSeconds.startTimer({ route });
-    try {
-      const query = signedQuery(ctx);
-      const body = await readRawBody(ctx, deps.bodyLimitBytes);
-      const { encrypt } = parseAibotEnvelope(body);
-      const plaintext = verifyAndDecrypt(deps.crypto, query, encrypt, nowSec(), deps.timestampWindowSeconds);
-      const cb = parseAibotPayload(plaintext);
-      if (deps.aibotId !== null && 'aibotid' in cb && cb.aibotid !== deps.aibotId) throw new WrongBotError();
-
-      const reply = await handle(cb);
-      if (reply === null) {
-        ctx.status = 200;
-        ctx.body = '';
-      } else {
-        ctx.type = 'text/plain';
-        ctx.body = buildAibotReply(deps.crypto, reply, query.nonce ?? '', nowSec());
-      }
-    } catch (err) {
-      const reason = err instanceof CallbackError ? err.reason : ((err as { reason?: string }).reason ?? 'error');
-      deps.metrics.callbacks.inc({ route, outcome: reason });
-      throw err;
-    } finally {
-      timer();
+    const reply = await handle(cb);
+    if (reply === null) {
+      ctx.status = 200;
+      ctx.body = '';
+    } else {
+      ctx.type = 'text/plain';
+      ctx.body = buildAibotReply(deps.crypto, reply, query.nonce ?? '', nowSec());
     }
   });
 

@@ -1,15 +1,15 @@
-import Router from '@koa/router';
+import type Router from '@koa/router';
 import type { Logger } from '../../log';
 import type { Metrics } from '../../http/metrics';
 import { readRawBody } from '../../http/raw-body';
 import type { IntakeService } from '../../pipeline/intake';
 import type { InboundMessage } from '../../domain/inbound-message';
 import { parseAppEnvelope, parseAppJsonEnvelope, parseAppJsonPayload, parseAppPayload, type AppCallback } from './app-payload';
-import { CallbackError } from './callback-errors';
+import { callbackRouter } from './callback-router';
 import { signedQuery } from './signed-query';
 import type { WeComCrypto } from './crypto';
 import { inboundIdFor } from './ids';
-import { verifyAndDecrypt, verifyUrl } from './reply';
+import { verifyAndDecrypt } from './reply';
 
 export interface AppRouteDeps {
   crypto: WeComCrypto;
@@ -54,46 +54,27 @@ function toInbound(cb: AppCallback, receivedAt: Date): InboundMessage | null {
  * through message/send, since WeCom retries anything slower than 5 s.
  */
 export function appRoutes(deps: AppRouteDeps): Router {
-  const router = new Router();
   const route = 'app';
   const nowSec = () => Math.floor(deps.now().getTime() / 1000);
 
-  router.get('/wecom/app', (ctx) => {
-    const plain = verifyUrl(deps.crypto, signedQuery(ctx), nowSec(), deps.timestampWindowSeconds);
-    deps.metrics.callbacks.inc({ route, outcome: 'url_verified' });
-    ctx.type = 'text/plain';
-    ctx.body = plain;
-  });
-
-  router.post('/wecom/app', async (ctx) => {
-    const timer = deps.metrics.callbackSeconds.startTimer({ route });
-    try {
-      const query = signedQuery(ctx);
-      const body = await readRawBody(ctx, deps.bodyLimitBytes);
-      const json = body.trimStart().startsWith('{');
-      const { encrypt } = json ? parseAppJsonEnvelope(body) : parseAppEnvelope(body);
-      const plaintext = verifyAndDecrypt(deps.crypto, query, encrypt, nowSec(), deps.timestampWindowSeconds);
-      const cb = plaintext.trimStart().startsWith('{') ? parseAppJsonPayload(plaintext) : parseAppPayload(plaintext);
-      const msg = toInbound(cb, deps.now());
-      if (msg === null) {
-        deps.metrics.callbacks.inc({ route, outcome: 'event_ignored' });
-        deps.log.debug({ type: cb.type }, 'app callback without a message');
-      } else {
-        const { duplicate } = await deps.intake.accept(msg);
-        deps.metrics.callbacks.inc({ route, outcome: duplicate ? 'duplicate' : msg.kind === 'card_action' ? 'card_action' : 'accepted' });
-        deps.log.info({ inboundId: msg.id, kind: msg.kind, duplicate }, duplicate ? 'duplicate app callback' : 'app callback accepted');
-      }
-      ctx.status = 200;
-      ctx.type = 'text/plain';
-      ctx.body = '';
-    } catch (err) {
-      const reason = err instanceof CallbackError ? err.reason : ((err as { reason?: string }).reason ?? 'error');
-      deps.metrics.callbacks.inc({ route, outcome: reason });
-      throw err;
-    } finally {
-      timer();
+  return callbackRouter('/wecom/app', route, deps, async (ctx) => {
+    const query = signedQuery(ctx);
+    const body = await readRawBody(ctx, deps.bodyLimitBytes);
+    const json = body.trimStart().startsWith('{');
+    const { encrypt } = json ? parseAppJsonEnvelope(body) : parseAppEnvelope(body);
+    const plaintext = verifyAndDecrypt(deps.crypto, query, encrypt, nowSec(), deps.timestampWindowSeconds);
+    const cb = plaintext.trimStart().startsWith('{') ? parseAppJsonPayload(plaintext) : parseAppPayload(plaintext);
+    const msg = toInbound(cb, deps.now());
+    if (msg === null) {
+      deps.metrics.callbacks.inc({ route, outcome: 'event_ignored' });
+      deps.log.debug({ type: cb.type }, 'app callback without a message');
+    } else {
+      const { duplicate } = await deps.intake.accept(msg);
+      deps.metrics.callbacks.inc({ route, outcome: duplicate ? 'duplicate' : msg.kind === 'card_action' ? 'card_action' : 'accepted' });
+      deps.log.info({ inboundId: msg.id, kind: msg.kind, duplicate }, duplicate ? 'duplicate app callback' : 'app callback accepted');
     }
+    ctx.status = 200;
+    ctx.type = 'text/plain';
+    ctx.body = '';
   });
-
-  return router;
 }
