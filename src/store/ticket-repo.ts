@@ -1,18 +1,13 @@
 import { createHash } from 'node:crypto';
-import { Schema, type Connection, type FilterQuery, type Model } from 'mongoose';
+import type { Connection, FilterQuery, Model } from 'mongoose';
 import type { Category } from '../domain/labels';
-import {
-  OPEN_STATUSES,
-  openTicket,
-  type HandlerTier,
-  type NewTicket,
-  type Ticket,
-  type TicketEvent,
-  type TicketReporter,
-  type TicketStatus,
-} from '../domain/ticket';
+import { OPEN_STATUSES, openTicket, type NewTicket, type Ticket, type TicketReporter } from '../domain/ticket';
 import { InvalidTransitionError, reportEvent } from '../domain/ticket-transitions';
 import { isDuplicateKeyError } from './connection';
+import { toFilter, type CountField, type TicketQuery } from './ticket-queries';
+import { counterKey, counterSchema, ticketSchema, toPlain, type CounterDoc, type TicketDoc } from './ticket-schema';
+
+export type { CountField, TicketQuery } from './ticket-queries';
 
 /** save() lost a race: someone changed the ticket after it was read. Re-read, re-apply, retry. */
 export class ConcurrentUpdateError extends Error {
@@ -47,110 +42,9 @@ export function ticketIdFor(sourceInboundId: string): string {
   return createHash('sha256').update(sourceInboundId).digest('hex').slice(0, 24);
 }
 
-export interface TicketQuery {
-  street?: string;
-  compoundCode?: string;
-  /** One status, several, or 'open' for OPEN_STATUSES. */
-  status?: TicketStatus | readonly TicketStatus[] | 'open';
-  tier?: HandlerTier;
-  category?: Category;
-  /** Open tickets (unless status says otherwise) due before this instant. */
-  overdueAt?: Date;
-  /** Escalated tickets whose unit has not reported in (报到) by this instant. */
-  reportInOverdueAt?: Date;
-  createdFrom?: Date;
-  createdBefore?: Date;
-}
-
-export type CountField = 'status' | 'tier' | 'category' | 'compoundCode' | 'urgency';
-
 const MAX_LIST = 500;
 // Each attempt either inserts or learns a higher taken number, so this only bounds a storm.
 const MAX_NUMBER_ATTEMPTS = 50;
-
-type TicketDoc = Omit<Ticket, 'id'> & { _id: string };
-interface CounterDoc {
-  _id: string;
-  seq: number;
-}
-
-const reporterSchema = new Schema<TicketReporter>(
-  { userId: { type: String, required: true }, messageId: { type: String, required: true }, at: { type: Date, required: true } },
-  { _id: false },
-);
-const eventSchema = new Schema<TicketEvent>(
-  {
-    at: { type: Date, required: true },
-    actor: {
-      kind: { type: String, required: true },
-      userId: { type: String, default: null },
-      role: { type: String, default: null },
-    },
-    action: { type: String, required: true },
-    from: { type: String, default: null },
-    to: { type: String, default: null },
-    note: { type: String, default: null },
-    data: { type: Schema.Types.Mixed },
-  },
-  { _id: false },
-);
-
-const schema = new Schema<TicketDoc>(
-  {
-    _id: { type: String, required: true },
-    compoundCode: { type: String, required: true },
-    street: { type: String, required: true },
-    number: { type: Number, required: true },
-    ref: { type: String, required: true },
-    category: { type: String, required: true },
-    tier: { type: String, required: true },
-    urgency: { type: String, required: true },
-    building: { type: String, default: null },
-    summary: { type: String, required: true },
-    description: { type: String, default: '' },
-    status: { type: String, required: true },
-    assignees: { type: [String], default: [] },
-    watchers: { type: [String], default: [] },
-    unitName: { type: String, required: true },
-    reporters: { type: [reporterSchema], default: [] },
-    reportCount: { type: Number, required: true },
-    sourceInboundId: { type: String, required: true },
-    dueAt: { type: Date, default: null },
-    snoozedUntil: { type: Date, default: null },
-    reportInDueAt: { type: Date, default: null },
-    gaps: { type: [String], default: [] },
-    classifier: {
-      source: { type: String, required: true },
-      model: { type: String, default: null },
-      promptVersion: { type: String, default: null },
-      fallbackReason: { type: String, default: null },
-      tokens: { type: Number, default: null },
-    },
-    history: { type: [eventSchema], default: [] },
-    version: { type: Number, required: true },
-    createdAt: { type: Date, required: true },
-    updatedAt: { type: Date, required: true },
-    resolvedAt: { type: Date, default: null },
-    closedAt: { type: Date, default: null },
-    resolution: { type: String, default: null },
-    duplicateOf: { type: String, default: null },
-  },
-  // Our own `version` and timestamps: mongoose's would bypass the injected clock and the history rule.
-  { collection: 'tickets', versionKey: false, timestamps: false },
-);
-// What a street office asks: a compound's board, a street's queue by due time, everything
-// overdue, a tier's workload. Every ticket has a sourceInboundId (FerretDB has no partial
-// indexes, so a null could not be left out of the unique index).
-schema.index({ compoundCode: 1, status: 1, createdAt: -1 });
-schema.index({ street: 1, status: 1, dueAt: 1 });
-schema.index({ status: 1, dueAt: 1 });
-schema.index({ status: 1, reportInDueAt: 1 });
-schema.index({ tier: 1, status: 1 });
-schema.index({ compoundCode: 1, number: 1 }, { unique: true });
-schema.index({ 'reporters.messageId': 1 });
-schema.index({ compoundCode: 1, 'reporters.userId': 1 });
-
-const counterSchema = new Schema<CounterDoc>({ _id: { type: String, required: true }, seq: { type: Number, required: true } }, { collection: 'counters', versionKey: false });
 
 /** Fields save() may change; identity, numbering, source and classifier are fixed at creation. */
 const MUTABLE = [
@@ -184,7 +78,7 @@ export class TicketRepo {
   private readonly onChange: (ticket: Ticket) => Promise<void>;
 
   constructor(conn: Connection, opts: TicketRepoOptions = {}) {
-    this.model = (conn.models.Ticket as Model<TicketDoc> | undefined) ?? conn.model<TicketDoc>('Ticket', schema);
+    this.model = (conn.models.Ticket as Model<TicketDoc> | undefined) ?? conn.model<TicketDoc>('Ticket', ticketSchema);
     this.counters = (conn.models.TicketCounter as Model<CounterDoc> | undefined) ?? conn.model<CounterDoc>('TicketCounter', counterSchema);
     this.now = opts.now ?? (() => new Date());
     this.onChange = opts.onChange ?? (async () => {});
@@ -378,90 +272,6 @@ export class TicketRepo {
   }
 }
 
-function counterKey(compoundCode: string): string {
-  return `ticket:${compoundCode}`;
-}
-
 function clamp(limit: number): number {
   return Math.min(Math.max(1, Math.floor(limit)), MAX_LIST);
-}
-
-function toFilter(q: TicketQuery): FilterQuery<TicketDoc> {
-  const f: FilterQuery<TicketDoc> = {};
-  if (q.street !== undefined) f.street = q.street;
-  if (q.compoundCode !== undefined) f.compoundCode = q.compoundCode;
-  if (q.tier !== undefined) f.tier = q.tier;
-  if (q.category !== undefined) f.category = q.category;
-  const status = q.status === 'open' ? OPEN_STATUSES : q.status;
-  if (typeof status === 'string') f.status = status;
-  else if (status !== undefined) f.status = { $in: [...status] };
-  if (q.overdueAt) {
-    f.dueAt = { $lt: q.overdueAt };
-    f.status ??= { $in: [...OPEN_STATUSES] };
-  }
-  if (q.reportInOverdueAt) {
-    f.reportInDueAt = { $lt: q.reportInOverdueAt };
-    f.status = 'escalated';
-  }
-  if (q.createdFrom || q.createdBefore) {
-    f.createdAt = { ...(q.createdFrom ? { $gte: q.createdFrom } : {}), ...(q.createdBefore ? { $lt: q.createdBefore } : {}) };
-  }
-  return f;
-}
-
-const orNull = <T>(v: T | null | undefined): T | null => v ?? null;
-
-/** Exactly the Ticket fields, as plain data. */
-function toPlain(d: TicketDoc): Ticket {
-  return {
-    id: d._id,
-    compoundCode: d.compoundCode,
-    street: d.street,
-    number: d.number,
-    ref: d.ref,
-    category: d.category,
-    tier: d.tier,
-    urgency: d.urgency,
-    building: orNull(d.building),
-    summary: d.summary,
-    description: d.description ?? '',
-    status: d.status,
-    assignees: [...(d.assignees ?? [])],
-    watchers: [...(d.watchers ?? [])],
-    unitName: d.unitName,
-    reporters: (d.reporters ?? []).map((r) => ({ userId: r.userId, messageId: r.messageId, at: r.at })),
-    reportCount: d.reportCount,
-    sourceInboundId: d.sourceInboundId,
-    dueAt: orNull(d.dueAt),
-    snoozedUntil: orNull(d.snoozedUntil),
-    reportInDueAt: orNull(d.reportInDueAt),
-    gaps: [...(d.gaps ?? [])],
-    classifier: {
-      source: d.classifier.source,
-      model: orNull(d.classifier.model),
-      promptVersion: orNull(d.classifier.promptVersion),
-      fallbackReason: orNull(d.classifier.fallbackReason),
-      tokens: orNull(d.classifier.tokens),
-    },
-    history: (d.history ?? []).map(eventToPlain),
-    version: d.version,
-    createdAt: d.createdAt,
-    updatedAt: d.updatedAt,
-    resolvedAt: orNull(d.resolvedAt),
-    closedAt: orNull(d.closedAt),
-    resolution: orNull(d.resolution),
-    duplicateOf: orNull(d.duplicateOf),
-  };
-}
-
-function eventToPlain(e: TicketEvent): TicketEvent {
-  return {
-    at: e.at,
-    actor: { kind: e.actor.kind, userId: orNull(e.actor.userId), role: orNull(e.actor.role) },
-    action: e.action,
-    from: orNull(e.from),
-    to: orNull(e.to),
-    note: orNull(e.note),
-    ...(e.data !== undefined && e.data !== null ? { data: e.data } : {}),
-  };
 }
