@@ -1,4 +1,5 @@
 import { Schema, type Connection, type Model } from 'mongoose';
+import { readById } from './by-id';
 import { isDuplicateKeyError } from './connection';
 
 /** A message the bot asked one question about, waiting for the resident's answer. */
@@ -100,9 +101,9 @@ export class ClarificationRepo {
 
   /** The sender's latest question in this chat, if still open, claimed by this answer. */
   async claimForAnswer(chatId: string, senderId: string, answerId: string, now: Date): Promise<PendingClarification | null> {
-    const latest = (await this.latest.collection.findOne({ _id: latestKey(chatId, senderId) } as object)) as LatestDoc | null;
+    const latest = await readById<LatestDoc>(this.latest.collection, latestKey(chatId, senderId));
     if (!latest || latest.expiresAt <= now) return null;
-    const doc = (await this.model.collection.findOne({ _id: latest.clarificationId } as object)) as Doc | null;
+    const doc = await readById<Doc>(this.model.collection, latest.clarificationId);
     if (!doc || doc.expiresAt <= now) return null;
     if (doc.status === 'answered' && doc.answeredBy === answerId) return plain(doc);
     if (doc.status !== 'open') return null;

@@ -1,5 +1,6 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { Destination } from '../channels/wecom/destination';
+import { insertRaw, readById, updateById } from './by-id';
 import { isDuplicateKeyError } from './connection';
 
 export type DeliveryStatus = 'pending' | 'sent' | 'failed';
@@ -96,9 +97,7 @@ export class DeliveryRepo {
       responseCode: null,
     };
     try {
-      // The driver's calls, not the model's, on the path every outbound message takes: the
-      // document is complete as built, and mongoose's casting was a tenth of a worker's CPU.
-      await this.model.collection.insertOne(doc as unknown as Parameters<typeof this.model.collection.insertOne>[0]);
+      await insertRaw(this.model.collection, doc);
       return true;
     } catch (err) {
       if (isDuplicateKeyError(err)) return false;
@@ -107,21 +106,22 @@ export class DeliveryRepo {
   }
 
   async get(id: string): Promise<Delivery | null> {
-    const doc = (await this.model.collection.findOne({ _id: id } as object)) as DeliveryDoc | null;
+    const doc = await readById<DeliveryDoc>(this.model.collection, id);
     return doc ? toPlain(doc) : null;
   }
 
   /**
    * Records that WeCom took the message; returns false when it was not pending any more. It was
-   * sent whatever the record said, so the write is not conditional: filtered on _id alone it is
-   * an index hit on FerretDB 1.24 too, which reads the whole collection for any other filter.
+   * sent whatever the record said, so the write is not conditional (and, by _id alone, an index
+   * hit on FerretDB 1.24 too).
    */
   async markSent(id: string, info: { msgid?: string; responseCode?: string } = {}): Promise<boolean> {
-    const before = (await this.model.collection.findOneAndUpdate(
-      { _id: id } as object,
+    const before = await updateById<Pick<DeliveryDoc, 'status'>>(
+      this.model.collection,
+      id,
       { $set: { status: 'sent', sentAt: this.now(), msgid: info.msgid ?? null, responseCode: info.responseCode ?? null }, $inc: { attempts: 1 } },
-      { returnDocument: 'before' },
-    )) as Pick<DeliveryDoc, 'status'> | null;
+      'before',
+    );
     return before?.status === 'pending';
   }
 

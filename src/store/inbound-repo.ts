@@ -1,5 +1,6 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { InboundMessage } from '../domain/inbound-message';
+import { insertRaw, readById, updateById } from './by-id';
 import { isDuplicateKeyError } from './connection';
 
 export type InboundStatus = 'received' | 'done' | 'failed';
@@ -66,9 +67,8 @@ export class InboundRepo {
   async record(msg: InboundMessage): Promise<{ created: boolean }> {
     const { id, ...rest } = msg;
     try {
-      // The driver's insert, not Model.create: this is the hot path of every callback.
       const doc: InboundDoc = { _id: id, ...rest, status: 'received', replyText: null, handledBy: null, processedAt: null, error: null };
-      await this.model.collection.insertOne(doc as unknown as Parameters<typeof this.model.collection.insertOne>[0]);
+      await insertRaw(this.model.collection, doc);
       return { created: true };
     } catch (err) {
       if (isDuplicateKeyError(err)) return { created: false };
@@ -77,21 +77,16 @@ export class InboundRepo {
   }
 
   async get(id: string): Promise<StoredInbound | null> {
-    const doc = (await this.model.collection.findOne({ _id: id } as object)) as InboundDoc | null;
+    const doc = await readById<InboundDoc>(this.model.collection, id);
     return doc ? toPlain(doc) : null;
   }
 
   /**
    * Marks the message done; returns false when it was not waiting any more (another run got
-   * there first). Filtered on _id alone, the one filter FerretDB 1.24 serves from an index (any
-   * other filter reads the whole collection); the status it replaced tells who was first.
+   * there first): the status it replaced tells who was first.
    */
   async markDone(id: string, outcome: { replyText: string | null; handledBy: string; compoundCode?: string | null }, at: Date): Promise<boolean> {
-    const before = (await this.model.collection.findOneAndUpdate(
-      { _id: id } as object,
-      { $set: { status: 'done', ...outcome, processedAt: at } },
-      { returnDocument: 'before' },
-    )) as Pick<InboundDoc, 'status'> | null;
+    const before = await updateById<Pick<InboundDoc, 'status'>>(this.model.collection, id, { $set: { status: 'done', ...outcome, processedAt: at } }, 'before');
     return before?.status === 'received';
   }
 

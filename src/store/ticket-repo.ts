@@ -3,6 +3,7 @@ import type { Connection, FilterQuery, Model } from 'mongoose';
 import type { Category } from '../domain/labels';
 import { OPEN_STATUSES, openTicket, type NewTicket, type Ticket, type TicketReporter } from '../domain/ticket';
 import { InvalidTransitionError, reportEvent } from '../domain/ticket-transitions';
+import { readById, updateById } from './by-id';
 import { isDuplicateKeyError } from './connection';
 import { toFilter, type CountField, type TicketQuery } from './ticket-queries';
 import { counterKey, counterSchema, ticketSchema, toPlain, type CounterDoc, type TicketDoc } from './ticket-schema';
@@ -122,7 +123,7 @@ export class TicketRepo {
   }
 
   async get(id: string): Promise<Ticket | null> {
-    const doc = (await this.model.collection.findOne({ _id: id } as object)) as TicketDoc | null;
+    const doc = await readById<TicketDoc>(this.model.collection, id);
     return doc ? toPlain(doc) : null;
   }
 
@@ -188,15 +189,16 @@ export class TicketRepo {
     if (current.reporters.some((r) => r.messageId === reporter.messageId)) return { ticket: current, attached: false };
     if (!OPEN_STATUSES.includes(current.status)) throw new InvalidTransitionError(current.status, 'add_report', 'the ticket is no longer open');
     const now = this.now();
-    const doc = (await this.model.collection.findOneAndUpdate(
-      { _id: id } as object,
+    const doc = await updateById<TicketDoc>(
+      this.model.collection,
+      id,
       {
         $push: { reporters: { ...reporter }, history: reportEvent(reporter, now) },
         $inc: { reportCount: 1, version: 1 },
         $set: { updatedAt: now },
-      } as object,
-      { returnDocument: 'after' },
-    )) as TicketDoc | null;
+      },
+      'after',
+    );
     if (!doc) throw new TicketNotFoundError(id);
     const ticket = toPlain(doc);
     await this.onChange(ticket);

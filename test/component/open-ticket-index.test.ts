@@ -6,6 +6,7 @@ import { createLogger, type Logger } from '../../src/log';
 import { createRedis } from '../../src/queues/redis';
 import { connectStore, type Connection } from '../../src/store/connection';
 import { TicketRepo } from '../../src/store/ticket-repo';
+import { ticketInput } from '../support/ticket-input';
 import { MONGODB_URL, REDIS_URL, uniqueName } from '../support/env';
 import { LogCapture } from '../support/harness';
 
@@ -42,26 +43,7 @@ async function ready(client: Redis): Promise<void> {
 
 function input(compoundCode: string, over: Partial<NewTicket> = {}): NewTicket {
   const source = over.sourceInboundId ?? `aibot-${compoundCode}-${++seq}`;
-  return {
-    compoundCode,
-    street: '宜城街道',
-    category: 'facility_repair',
-    tier: 'property',
-    urgency: 'normal',
-    building: '12栋',
-    summary: '12栋电梯故障',
-    description: '12栋电梯又坏了 停在8楼不动',
-    assignees: ['zhou.wuye'],
-    watchers: ['zhang.shuji'],
-    unitName: '优湖物业服务中心',
-    reporter: { userId: 'res.a', messageId: source, at: now() },
-    sourceInboundId: source,
-    dueAt: new Date(clock + 2 * DAY),
-    gaps: [],
-    classifier: { source: 'local', model: null, promptVersion: 'triage-v1', fallbackReason: null, tokens: null },
-    openData: { modelTier: 'property' },
-    ...over,
-  };
+  return ticketInput(now(), { compoundCode, sourceInboundId: source, dueAt: new Date(clock + 2 * DAY), ...over });
 }
 
 /** Opens a ticket a minute after the previous one, so "newest first" is well defined. */

@@ -3,6 +3,7 @@ import { applyAction, InvalidTransitionError } from '../../src/domain/ticket-tra
 import { connectStore, type Connection } from '../../src/store/connection';
 import { ConcurrentUpdateError, TicketRepo } from '../../src/store/ticket-repo';
 import { MONGODB_URL, uniqueName } from '../support/env';
+import { ticketInput } from '../support/ticket-input';
 
 const dbName = uniqueName('ticketrepo');
 const T0 = new Date('2025-03-10T01:00:00Z');
@@ -13,29 +14,8 @@ let repo: TicketRepo;
 let clock = T0.getTime();
 const now = () => new Date(clock);
 
-function input(over: Partial<NewTicket> = {}): NewTicket {
-  const source = over.sourceInboundId ?? `in-${Math.random().toString(36).slice(2)}`;
-  return {
-    compoundCode: 'YX0315',
-    street: '宜城街道',
-    category: 'facility_repair',
-    tier: 'property',
-    urgency: 'normal',
-    building: '12栋',
-    summary: '12栋电梯故障',
-    description: '12栋电梯又坏了 停在8楼不动',
-    assignees: ['zhou.wuye'],
-    watchers: ['zhang.shuji'],
-    unitName: '优湖物业服务中心',
-    reporter: { userId: 'res.a', messageId: source, at: now() },
-    sourceInboundId: source,
-    dueAt: new Date(T0.getTime() + 48 * 3600_000),
-    gaps: [],
-    classifier: { source: 'local', model: null, promptVersion: 'triage-v1', fallbackReason: null, tokens: null },
-    openData: { modelTier: 'property' },
-    ...over,
-  };
-}
+// dueAt from T0, not from the moving clock: the street-office tests count days from it.
+const input = (over: Partial<NewTicket> = {}): NewTicket => ticketInput(now(), { dueAt: new Date(T0.getTime() + 48 * 3600_000), ...over });
 
 beforeAll(async () => {
   conn = await connectStore(MONGODB_URL, { dbName });
